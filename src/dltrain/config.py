@@ -1,0 +1,707 @@
+"""The config schema: the single source of truth for keys, defaults and docs.
+
+A config is a YAML file validated into a :class:`Config`. Every key is
+declared here once, with its default and its description; the README's config
+reference is generated from these declarations (``python -m dltrain.config``
+rewrites it, and a test fails when it is stale).
+
+Keras objects (layers, losses, optimizers, metrics, callbacks, learning-rate
+schedules) are written the same way everywhere: a bare name, or a mapping of
+one name to its keyword arguments::
+
+    loss: categorical_crossentropy
+    optimizer: {SGD: {learning_rate: 0.01, momentum: 0.9}}
+    layers:
+      - Conv2D: {filters: 32, kernel_size: 3, activation: relu}
+      - Flatten
+
+Names are Keras's own and resolve through Keras's registries at build time.
+This module imports neither TensorFlow nor Keras.
+"""
+
+from __future__ import annotations
+
+import difflib
+import random
+import re
+import sys
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from dltrain import keras_names
+from dltrain.errors import Problem, UserError
+
+BUILTIN_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
+FILE_DATASETS = ("npz", "idx", "csv")
+
+
+class Section(BaseModel):
+    """A mapping in the config: unknown keys are errors, values are checked."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class KerasObject(BaseModel):
+    """A Keras object by registry name, with keyword arguments.
+
+    Written in YAML as ``Name`` or ``{Name: {arg: value, ...}}``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, value: Any) -> Any:
+        if isinstance(value, KerasObject):
+            return value
+        if isinstance(value, str):
+            return {"name": value, "kwargs": {}}
+        if isinstance(value, dict) and "name" in value and set(value) <= {"name", "kwargs"}:
+            return value  # the internal form, as built in code
+        if isinstance(value, dict) and len(value) == 1:
+            (name, kwargs), = value.items()
+            if kwargs is None:
+                kwargs = {}
+            if not isinstance(name, str) or not isinstance(kwargs, dict):
+                raise PydanticCustomError(
+                    "keras_object",
+                    "expected `Name` or `{{Name: {{argument: value}}}}`, got {value!r}; "
+                    "write the arguments as a mapping under the name",
+                    {"value": value},
+                )
+            return {"name": name, "kwargs": kwargs}
+        raise PydanticCustomError(
+            "keras_object",
+            "expected a Keras name such as `Dense` or a one-key mapping such as "
+            "`{Dense: {units: 64}}`, got {value}",
+            {"value": repr(value)},
+        )
+
+    @model_serializer
+    def _to_yaml(self) -> Any:
+        return {self.name: dict(self.kwargs)} if self.kwargs else self.name
+
+
+def _registered(family: str, what: str):
+    """Validator: the name must be one Keras's ``family`` registry knows."""
+
+    def check(obj: KerasObject) -> KerasObject:
+        if not keras_names.is_known(family, obj.name):
+            hint = keras_names.suggest(family, obj.name) or f"see keras.{family} for the names Keras knows"
+            raise PydanticCustomError(
+                "unknown_name", "unknown {what} '{name}'; {hint}", {"what": what, "name": obj.name, "hint": hint}
+            )
+        return obj
+
+    return check
+
+
+def _activation(name: str) -> str:
+    if not keras_names.is_known("activations", name):
+        hint = keras_names.suggest("activations", name) or "see keras.activations"
+        raise PydanticCustomError("unknown_name", "unknown activation '{name}'; {hint}", {"name": name, "hint": hint})
+    return name
+
+
+from pydantic import AfterValidator  # noqa: E402  (kept next to its uses)
+
+LayerSpec = Annotated[KerasObject, AfterValidator(_registered("layers", "layer"))]
+LossSpec = Annotated[KerasObject, AfterValidator(_registered("losses", "loss"))]
+MetricSpec = Annotated[KerasObject, AfterValidator(_registered("metrics", "metric"))]
+OptimizerSpec = Annotated[KerasObject, AfterValidator(_registered("optimizers", "optimizer"))]
+CallbackSpec = Annotated[KerasObject, AfterValidator(_registered("callbacks", "callback"))]
+Activation = Annotated[str, AfterValidator(_activation)]
+Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
+
+# Callbacks that write files: dltrain writes those into the run directory itself.
+MANAGED_CALLBACKS = {
+    "ModelCheckpoint": "dltrain keeps the best checkpoint itself; set training.monitor to choose the metric",
+    "CSVLogger": "dltrain writes history.csv into the run directory itself",
+    "BackupAndRestore": "dltrain manages its own training state",
+    "ProgbarLogger": "dltrain shows Keras's progress bar itself",
+    "History": "dltrain records the history itself",
+    "LambdaCallback": "configs cannot contain code",
+    "RemoteMonitor": "not supported from a config",
+}
+
+
+class DataConfig(Section):
+    """Where the data comes from and how it is prepared."""
+
+    dataset: Literal["digits", "mnist", "fashion_mnist", "cifar10", "cifar100", "npz", "idx", "csv"] = Field(
+        "digits",
+        description="A built-in dataset (digits, mnist, fashion_mnist, cifar10, cifar100) or a local file "
+        "format (npz, idx, csv) read from `path`. `digits` is scikit-learn's embedded set: it works offline.",
+    )
+    path: str | None = Field(
+        None,
+        description="A file or directory to read instead of searching. Required for npz/idx/csv; for a "
+        "built-in dataset, a directory or file with Keras's file names. Relative paths are relative to the config file.",
+    )
+    test_path: str | None = Field(
+        None, description="csv only: a separate test table; without it, `test_split` of the rows are held out."
+    )
+    label_column: str = Field("label", description="csv only: the column holding the class label.")
+    test_split: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        0.25,
+        description="For digits and a csv without `test_path`: the fraction held out as the test set "
+        "(a fixed, stratified split seeded by `seed`).",
+    )
+    scale: Literal["unit", "standard", "none"] = Field(
+        "unit",
+        description="unit: divide by the training maximum (255 for 8-bit images) to get [0, 1]; "
+        "standard: subtract the training mean and divide by its standard deviation (per feature for "
+        "tables, over all pixels for images); none: leave the values as they are.",
+    )
+    reshape: Literal["auto", "flatten", "channels", "none"] = Field(
+        "auto",
+        description="auto: flatten images for a dense first layer, add a channel axis for a convolutional "
+        "one, leave them otherwise; flatten; channels (add a trailing channel axis); none.",
+    )
+    validation_split: Fraction | None = Field(
+        None,
+        description="Fraction of the training set held out (seeded, shuffled) for validation; 0 for none. "
+        "Default: 0.1, or 0 when `validation_data` is set.",
+    )
+    validation_data: Literal["test"] | None = Field(
+        None, description="`test` validates on the test set each epoch, as the seed scripts do."
+    )
+    shuffle: bool = Field(True, description="Reshuffle the training set every epoch (deterministically from seed and epoch).")
+
+    @model_validator(mode="after")
+    def _validation_defaults(self) -> DataConfig:
+        if self.validation_split is None:
+            self.validation_split = 0.0 if self.validation_data else 0.1
+        elif self.validation_data and self.validation_split > 0:
+            raise PydanticCustomError(
+                "validation_conflict",
+                "validation_split and validation_data: test are both set; keep one of them",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _path_needed(self) -> DataConfig:
+        if self.dataset in FILE_DATASETS and not self.path:
+            raise PydanticCustomError(
+                "missing_path", "dataset '{dataset}' reads a local file: set data.path", {"dataset": self.dataset}
+            )
+        return self
+
+
+class OutputConfig(Section):
+    """The output layer a preset appends."""
+
+    units: Annotated[int, Field(gt=0)] | None = Field(
+        None, description="Default: the number of classes (1 for binary_crossentropy on two classes)."
+    )
+    activation: Activation | None = Field(
+        None,
+        description="Default from the loss: softmax for categorical losses and MSE, sigmoid for binary "
+        "cross-entropy, linear when the loss has `from_logits: true`.",
+    )
+
+
+class _DenseHead(Section):
+    type: str = Field(description="mlp, cnn or sequential.")  # redeclared as a Literal; declared first to come first
+    hidden_units: list[Annotated[int, Field(gt=0)]] = Field([128], description="Units of each hidden Dense layer.")
+    activation: Activation = Field("relu", description="Activation of the hidden layers (any Keras activation).")
+    dropout: Fraction = Field(0.0, description="Dropout rate after each hidden Dense layer.")
+    batch_norm: bool = Field(False, description="Batch normalization before each hidden activation.")
+    l1: Annotated[float, Field(ge=0)] = Field(0.0, description="L1 penalty on hidden kernels.")
+    l2: Annotated[float, Field(ge=0)] = Field(0.0, description="L2 penalty on hidden kernels.")
+    output: OutputConfig = Field(default_factory=OutputConfig, description="The output layer.")
+
+
+class MLPModel(_DenseHead):
+    """A dense network: hidden Dense layers, then the output layer."""
+
+    type: Literal["mlp"] = Field("mlp", description="mlp, cnn or sequential.")
+
+
+class ConvBlock(Section):
+    """Conv2D, then optional batch norm, activation and MaxPooling2D."""
+
+    filters: Annotated[int, Field(gt=0)] = Field(description="Number of filters.")
+    kernel_size: Annotated[int, Field(gt=0)] | tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]] = Field(
+        3, description="Kernel size: an int or [height, width]."
+    )
+    padding: Literal["valid", "same"] = Field("valid", description="Conv2D padding.")
+    pool_size: Annotated[int, Field(gt=0)] | None = Field(2, description="MaxPooling2D size; null for no pooling.")
+
+
+class CNNModel(_DenseHead):
+    """Conv blocks, Flatten, hidden Dense layers, then the output layer."""
+
+    type: Literal["cnn"] = Field("cnn", description="mlp, cnn or sequential.")
+    conv_blocks: list[ConvBlock] = Field(
+        default_factory=lambda: [ConvBlock(filters=32)], min_length=1, description="The convolutional blocks."
+    )
+
+
+class SequentialModel(Section):
+    """Any stack of Keras layers, by class name, in order."""
+
+    type: Literal["sequential"] = Field("sequential", description="mlp, cnn or sequential.")
+    layers: list[LayerSpec] = Field(
+        min_length=1,
+        description="Keras layers in order, e.g. `- Dense: {units: 64, activation: relu}`. In the last "
+        "layer, a Dense without `units` or `activation` gets them from the data and the loss.",
+    )
+
+
+def _model_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return value.get("type") or ("sequential" if "layers" in value else "mlp")
+    return getattr(value, "type", "mlp")
+
+
+ModelConfig = Annotated[
+    Union[
+        Annotated[MLPModel, Tag("mlp")],
+        Annotated[CNNModel, Tag("cnn")],
+        Annotated[SequentialModel, Tag("sequential")],
+    ],
+    Discriminator(
+        _model_kind,
+        custom_error_type="unknown_model_type",
+        custom_error_message="unknown model type; use mlp, cnn or sequential",
+    ),
+]
+
+
+class TrainingConfig(Section):
+    """How `fit` runs."""
+
+    epochs: Annotated[int, Field(gt=0)] = Field(10, description="Number of epochs (the total, also when resuming).")
+    batch_size: Annotated[int, Field(gt=0)] = Field(32, description="Samples per gradient step.")
+    monitor: str | None = Field(
+        None,
+        description="The logged metric that picks the best checkpoint (best.keras). Default: val_loss "
+        "with validation data, loss without.",
+    )
+    steps_per_execution: Annotated[int, Field(gt=0)] = Field(
+        1, description="Batches run per call into TensorFlow (Keras's compile argument); same maths, less overhead."
+    )
+    callbacks: list[CallbackSpec] = Field(
+        default_factory=list,
+        description="Keras callbacks by name, e.g. `- EarlyStopping: {monitor: val_loss, patience: 3}`, "
+        "`- ReduceLROnPlateau: {factor: 0.5, patience: 2}`.",
+    )
+
+    @field_validator("callbacks")
+    @classmethod
+    def _not_managed(cls, callbacks: list[KerasObject]) -> list[KerasObject]:
+        for cb in callbacks:
+            if cb.name in MANAGED_CALLBACKS:
+                raise PydanticCustomError(
+                    "managed_callback",
+                    "{name} cannot be set in a config: {why}",
+                    {"name": cb.name, "why": MANAGED_CALLBACKS[cb.name]},
+                )
+        return callbacks
+
+
+class Config(Section):
+    """A dltrain run: data, model, loss, optimizer, metrics and training."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)] = Field(
+        "run", description="Names the run directories. Default: the config file's name."
+    )
+    seed: int | None = Field(
+        42, description="Seeds Python, NumPy and TensorFlow; null picks one at random (recorded in the run)."
+    )
+    data: DataConfig = Field(default_factory=DataConfig, description="The dataset.")
+    model: ModelConfig = Field(default_factory=MLPModel, description="The network.")
+    loss: LossSpec = Field(
+        KerasObject(name="sparse_categorical_crossentropy"),
+        description="Any Keras loss. Labels are encoded to match: integers for sparse_* losses, one-hot otherwise.",
+    )
+    optimizer: OptimizerSpec = Field(
+        KerasObject(name="adam"),
+        description="Any Keras optimizer with its arguments; `learning_rate` may be a schedule, "
+        "e.g. `{ExponentialDecay: {initial_learning_rate: 0.1, decay_steps: 1000, decay_rate: 0.9}}`.",
+    )
+    metrics: list[MetricSpec] = Field(
+        default_factory=lambda: [KerasObject(name="accuracy")], description="Keras metrics to log."
+    )
+    training: TrainingConfig = Field(default_factory=TrainingConfig, description="Epochs, batches, callbacks.")
+
+    source: str | None = Field(None, exclude=True, description="The file this config was read from.")
+    _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
+
+    def error(self, message: str, *path: str | int) -> UserError:
+        """A UserError about the value at ``path``, located in the config file.
+
+        Used by later stages (the model builder, the trainer) so that a problem
+        Keras finds still names the file, the line and the key.
+        """
+        line = next((self._lines[path[:i]] for i in range(len(path), -1, -1) if path[:i] in self._lines), None)
+        return UserError(message, file=self.source, line=line, key=_format_path(path) or None)
+
+    @field_validator("optimizer")
+    @classmethod
+    def _schedule_known(cls, opt: KerasObject) -> KerasObject:
+        lr = opt.kwargs.get("learning_rate")
+        if isinstance(lr, dict) and len(lr) == 1:
+            (name,) = lr
+            if not keras_names.is_known("schedules", name):
+                hint = keras_names.suggest("schedules", name) or "see keras.optimizers.schedules"
+                raise PydanticCustomError(
+                    "unknown_name", "unknown learning-rate schedule '{name}'; {hint}", {"name": name, "hint": hint}
+                )
+        return opt
+
+    def label_encoding(self, num_classes: int) -> Literal["sparse", "binary", "onehot"]:
+        """How labels must be encoded for this config's loss.
+
+        sparse_* losses take integer labels; binary cross-entropy on two classes
+        takes one 0/1 column; every other loss (categorical cross-entropy, MSE,
+        hinge, ...) takes one-hot rows, as the seed scripts build with
+        ``to_categorical``.
+        """
+        name = self.loss.name.lower()
+        if "sparse" in name:
+            return "sparse"
+        if ("binary" in name or name == "bce") and num_classes == 2:
+            return "binary"
+        return "onehot"
+
+    def output_activation(self) -> str:
+        """The output activation the loss expects when the config does not say."""
+        name = self.loss.name.lower()
+        if self.loss.kwargs.get("from_logits"):
+            return "linear"
+        if "binary" in name or name == "bce":
+            return "sigmoid"
+        return "softmax"
+
+    def resolved(self) -> dict[str, Any]:
+        """The config as plain data with every default filled in (what a run saves)."""
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        """The resolved config as YAML text, keys in schema order."""
+        return yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _LineLoader(yaml.SafeLoader):
+    """The safe loader, remembering each key's line for error messages."""
+
+
+def _line_index(text: str) -> dict[tuple, int]:
+    """Maps each key path in a YAML document to the 1-based line it is on."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    lines[path + (key.value,)] = key.start_mark.line + 1
+                    walk(value, path + (key.value,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    root = yaml.compose(text, Loader=_LineLoader)
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
+    """Parses YAML safely (no Python tags) and returns (data, key-path → line).
+
+    Raises:
+        UserError: the text is not valid YAML.
+    """
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader: no object construction
+        return data, _line_index(text)
+    except yaml.constructor.ConstructorError as err:
+        mark = err.problem_mark
+        raise UserError(
+            f"YAML tag not allowed: {err.problem}; configs are plain data (no !!python tags), remove the tag",
+            file=file,
+            line=mark.line + 1 if mark else None,
+        ) from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        what = err.problem or "invalid YAML"
+        raise UserError(f"YAML syntax error: {what}; check the indentation and quoting on that line", file=file, line=line) from None
+    except yaml.YAMLError as err:
+        raise UserError(f"YAML error: {err}", file=file) from None
+
+
+def _format_path(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _data_path(loc: tuple, data: Any) -> tuple:
+    """The part of a pydantic error location that exists in the YAML data.
+
+    Pydantic puts union tags ('mlp', 'cnn') and KerasObject internals into
+    locations; they are not keys the user wrote, so they are dropped.
+    """
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict) and len(node) == 1 and part in ("name", "kwargs"):
+            # {Name: {...}}: step into the kwargs so a wrong argument points at its line.
+            if part == "kwargs":
+                (key,) = node
+                node = node[key]
+                path.append(key)
+    return tuple(path)
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """The keys the schema allows in the mapping at ``loc`` (for did-you-mean)."""
+    tp: Any = Config
+    for part in loc:
+        tp = _unwrap(tp, part)
+        if isinstance(part, int) or _is_tagged_member(tp, part):
+            continue  # a list index, or a union tag pydantic put in the location
+        if not (isinstance(tp, type) and issubclass(tp, BaseModel) and part in tp.model_fields):
+            return []
+        tp = tp.model_fields[part].annotation
+    tp = _unwrap(tp, None)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return []
+
+
+def _is_tagged_member(tp: Any, part: Any) -> bool:
+    return (
+        isinstance(tp, type)
+        and issubclass(tp, BaseModel)
+        and "type" in tp.model_fields
+        and tp.model_fields["type"].default == part
+    )
+
+
+def _unwrap(tp: Any, part: Any) -> Any:
+    """Strips Annotated/Optional/list and picks a union member by tag."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (Union, getattr(__import__("types"), "UnionType", Union)):
+            members = [a for a in typing.get_args(tp) if a is not type(None)]
+            members = [typing.get_args(m)[0] if typing.get_origin(m) is Annotated else m for m in members]
+            tagged = [m for m in members if _is_tagged_member(m, part)]
+            if tagged:
+                return tagged[0]
+            tp = members[0] if len(members) == 1 else next(
+                (m for m in members if isinstance(m, type) and issubclass(m, BaseModel)), members[0])
+        elif origin is list and isinstance(part, int):
+            return typing.get_args(tp)[0]
+        else:
+            return tp
+
+
+def _problem(error: dict, data: Any, lines: dict[tuple, int], file: str | None) -> Problem:
+    loc = tuple(error["loc"])
+    path = _data_path(loc, data)
+    line = next((lines[path[:i]] for i in range(len(path), -1, -1) if path[:i] in lines), None)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        valid = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else ""
+        valid_txt = ", ".join(valid)
+        message = f"unknown key '{key}'; {hint + ' ' if hint else ''}valid keys here: {valid_txt}"
+        return Problem(message, file, lines.get(path, line), _format_path(path) or key)
+    if kind == "missing":
+        key = str(loc[-1])
+        return Problem(f"missing required key '{key}'; add it", file, line, _format_path(path + (key,)))
+    message = error["msg"]
+    if kind.startswith(("value_error", "assertion_error")):
+        message = message.split(", ", 1)[-1] if message.startswith("Value error, ") else message
+    elif kind not in ("keras_object", "unknown_name", "managed_callback", "validation_conflict", "missing_path",
+                      "unknown_model_type"):
+        message = f"{message[0].lower()}{message[1:]}, got {error.get('input')!r}"
+    return Problem(message, file, line, _format_path(path) or None)
+
+
+def config_from_data(data: Any, file: str | None = None, lines: dict[tuple, int] | None = None) -> Config:
+    """Validates already-parsed config data.
+
+    Args:
+        data: the mapping read from YAML.
+        file: the file it came from, for error messages.
+        lines: key path → line, from :func:`parse_yaml`.
+
+    Raises:
+        UserError: every problem found, each with its file, line and key path.
+    """
+    lines = lines or {}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError("a config must be a YAML mapping of keys to values", file=file, line=1)
+    if file and "name" not in data:
+        data = {"name": re.sub(r"[^A-Za-z0-9_.-]", "_", Path(file).stem) or "run", **data}
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as err:
+        raise UserError([_problem(e, data, lines, file) for e in err.errors()]) from None
+    config.source = file
+    config._lines = lines
+    return config
+
+
+def load_config(path: str | Path) -> Config:
+    """Reads and validates a config file.
+
+    Args:
+        path: the YAML file.
+
+    Returns:
+        The validated :class:`Config`, defaults filled in.
+
+    Raises:
+        UserError: the file is missing, unreadable, not YAML, or invalid.
+    """
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError("config file not found; check the path", file=file) from None
+    except IsADirectoryError:
+        raise UserError("is a directory; give a .yaml config file", file=file) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"cannot read the config: {err}", file=file) from None
+    data, lines = parse_yaml(text, file)
+    return config_from_data(data, file, lines)
+
+
+def resolve_seed(config: Config) -> int:
+    """The run's seed: the config's, or a fresh random one recorded back into it."""
+    if config.seed is None:
+        config.seed = random.SystemRandom().randrange(2**31)
+    return config.seed
+
+
+def data_path(config: Config, path: str | None) -> Path | None:
+    """A data path from the config, relative to the config file's folder."""
+    if path is None:
+        return None
+    p = Path(path).expanduser()
+    if not p.is_absolute() and config.source:
+        candidate = Path(config.source).parent / p
+        if candidate.exists() or not p.exists():
+            return candidate
+    return p
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def _type_name(annotation: Any) -> str:
+    text = repr(annotation)
+    text = re.sub(r"typing\.|dltrain\.config\.|<class '|'>|Annotated\[|, FieldInfo\(.*?\)\]|, AfterValidator\(.*?\)\]", "", text)
+    return text.replace("NoneType", "null").replace("Optional[", "").replace("KerasObject", "Keras object")
+
+
+def reference_markdown() -> str:
+    """The config reference as a Markdown table, generated from the schema."""
+    rows = ["| key | default | description |", "|---|---|---|"]
+
+    def add(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            if field.exclude:
+                continue
+            key = f"{prefix}{name}"
+            if name == "model" and model is Config:
+                rows.append(f"| `model` | | {field.description} `type` picks the kind; default `mlp`. |")
+                for kind in (MLPModel, CNNModel, SequentialModel):
+                    add_model(kind)
+                continue
+            nested = _unwrap(field.annotation, None)
+            if isinstance(nested, type) and issubclass(nested, Section):
+                rows.append(f"| `{key}` | | {field.description or ''} |")
+                add(nested, key + ".")
+                continue
+            if field.default_factory is not None:
+                default = field.default_factory()
+                if isinstance(default, BaseModel):
+                    default = default.model_dump(mode="json")
+                elif isinstance(default, list):
+                    default = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in default]
+            elif field.is_required():
+                default = "required"
+            else:
+                default = field.default.model_dump(mode="json") if isinstance(field.default, BaseModel) else field.default
+            shown = "required" if default == "required" else f"`{yaml.safe_dump(default, default_flow_style=True).strip().removesuffix('...').strip()}`"
+            rows.append(f"| `{key}` | {shown} | {(field.description or '').replace('|', '/')} |")
+
+    def add_model(kind: type[BaseModel]) -> None:
+        tag = kind.model_fields["type"].default
+        rows.append(f"| `model` (type: {tag}) | | {kind.__doc__.strip()} |")
+        for name, field in kind.model_fields.items():
+            if name == "type":
+                continue
+            if name == "output":
+                add(OutputConfig, "model.output.")
+                continue
+            if name == "conv_blocks":
+                rows.append(f"| `model.conv_blocks` | `[{{filters: 32}}]` | {field.description} Each block: |")
+                add(ConvBlock, "model.conv_blocks[].")
+                continue
+            default = "required" if field.is_required() else field.default
+            shown = "required" if default == "required" else f"`{yaml.safe_dump(default, default_flow_style=True).strip().removesuffix('...').strip()}`"
+            rows.append(f"| `model.{name}` | {shown} | {(field.description or '').replace('|', '/')} |")
+
+    add(Config, "")
+    return "\n".join(rows) + "\n"
+
+
+REFERENCE_BEGIN = "<!-- config-reference:begin (generated by `python -m dltrain.config`) -->"
+REFERENCE_END = "<!-- config-reference:end -->"
+
+
+def readme_with_reference(readme: str) -> str:
+    """README text with the generated config reference put between its markers."""
+    start = readme.index(REFERENCE_BEGIN) + len(REFERENCE_BEGIN)
+    end = readme.index(REFERENCE_END)
+    return readme[:start] + "\n" + reference_markdown() + readme[end:]
+
+
+if __name__ == "__main__":  # python -m dltrain.config [README.md]
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    target.write_text(readme_with_reference(target.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"updated the config reference in {target}")

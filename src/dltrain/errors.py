@@ -1,0 +1,50 @@
+"""The one error type for mistakes a user can make and fix.
+
+Anything a user causes — bad YAML, an unknown key, a wrong type, a missing
+data file, an impossible model shape — raises :class:`UserError`. Its message
+names the file, the YAML line and the key path, and says how to fix it. The
+CLI prints it on one line per problem and exits with code 2; tracebacks are
+kept for dltrain's own bugs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a user's input, with where it is and how to fix it."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file + (f":{self.line}" if self.line else "") + ": "
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}{key}{self.message}"
+
+
+class UserError(Exception):
+    """A problem with the user's input; carries one or more :class:`Problem`."""
+
+    def __init__(self, problems: Problem | str | list[Problem], **where):
+        if isinstance(problems, str):
+            problems = Problem(problems, **where)
+        if isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def located(self, file: str | None = None, line: int | None = None, key: str | None = None) -> UserError:
+        """Returns a copy whose problems default to this file, line and key."""
+        return UserError(
+            [
+                Problem(p.message, p.file or file, p.line or line, p.key or key)
+                for p in self.problems
+            ]
+        )

@@ -1,0 +1,237 @@
+"""The model builder: a validated config → a compiled Keras model.
+
+Every name resolves through Keras's own registries (``keras.layers``,
+``keras.losses.get``, ``keras.optimizers.get``, ``keras.metrics.get``,
+``keras.callbacks``); nothing here lists Keras's objects again. Keras's own
+errors (a wrong argument, an impossible shape) come back as :class:`UserError`
+pointing at the config line that caused them.
+
+Build and compile inside a ``tf.distribute`` strategy's scope to place the
+variables: :func:`dltrain.training.fit` does so.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from dltrain.config import CNNModel, Config, KerasObject, MLPModel, SequentialModel
+from dltrain.errors import UserError
+from dltrain.tf_quiet import keras
+
+
+def _first_line(err: Exception) -> str:
+    text = " ".join(str(err).split())  # Keras's messages span lines and carry ANSI bold
+    return text.replace("\x1b[1m", "").replace("\x1b[0m", "").replace("[1m", "").replace("[0m", "")[:300]
+
+
+def _layer(spec: KerasObject, config: Config, *path: str | int) -> keras.layers.Layer:
+    cls = getattr(keras.layers, spec.name, None)
+    if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):
+        raise config.error(f"'{spec.name}' is not a Keras layer; see keras.layers", *path)
+    if spec.name in ("Lambda", "TFSMLayer"):
+        raise config.error(f"{spec.name} runs code or loads files and cannot come from a config", *path)
+    try:
+        return cls(**spec.kwargs)
+    except (TypeError, ValueError) as err:
+        raise config.error(f"{spec.name}: {_first_line(err)}; fix its arguments", *path, spec.name) from None
+
+
+def _regularizer(l1: float, l2: float):
+    return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+
+
+def _dense_head(model_cfg: MLPModel | CNNModel) -> list[keras.layers.Layer]:
+    """Hidden Dense layers: Dense → (BatchNorm → Activation) → Dropout."""
+    layers = []
+    for units in model_cfg.hidden_units:
+        regularizer = _regularizer(model_cfg.l1, model_cfg.l2)
+        if model_cfg.batch_norm:
+            layers += [
+                keras.layers.Dense(units, kernel_regularizer=regularizer),
+                keras.layers.BatchNormalization(),
+                keras.layers.Activation(model_cfg.activation),
+            ]
+        else:
+            layers.append(keras.layers.Dense(units, activation=model_cfg.activation, kernel_regularizer=regularizer))
+        if model_cfg.dropout:
+            layers.append(keras.layers.Dropout(model_cfg.dropout))
+    return layers
+
+
+def _conv_blocks(model_cfg: CNNModel) -> list[keras.layers.Layer]:
+    layers = []
+    for block in model_cfg.conv_blocks:
+        kernel = tuple(block.kernel_size) if isinstance(block.kernel_size, tuple) else block.kernel_size
+        if model_cfg.batch_norm:
+            layers += [
+                keras.layers.Conv2D(block.filters, kernel, padding=block.padding),
+                keras.layers.BatchNormalization(),
+                keras.layers.Activation(model_cfg.activation),
+            ]
+        else:
+            layers.append(keras.layers.Conv2D(block.filters, kernel, padding=block.padding, activation=model_cfg.activation))
+        if block.pool_size:
+            layers.append(keras.layers.MaxPooling2D(block.pool_size))
+    return layers + [keras.layers.Flatten()]
+
+
+def output_units(label_encoding: str, num_classes: int) -> int:
+    """Units of the output layer for the label encoding."""
+    return 1 if label_encoding == "binary" else num_classes
+
+
+def _layers(config: Config, num_out: int) -> list[keras.layers.Layer]:
+    model_cfg = config.model
+    if isinstance(model_cfg, SequentialModel):
+        specs = list(model_cfg.layers)
+        last = specs[-1]
+        if last.name == "Dense":
+            # The last Dense is the output: fill what the user left to the data and the loss.
+            kwargs = {"units": num_out, "activation": config.output_activation(), **last.kwargs}
+            specs[-1] = KerasObject(name="Dense", kwargs=kwargs)
+        return [_layer(spec, config, "model", "layers", i) for i, spec in enumerate(specs)]
+    head = _conv_blocks(model_cfg) if isinstance(model_cfg, CNNModel) else []
+    head += _dense_head(model_cfg)
+    out = model_cfg.output
+    head.append(keras.layers.Dense(out.units or num_out, activation=out.activation or config.output_activation()))
+    return head
+
+
+def _shape_error(config: Config, err: Exception, input_shape: tuple[int, ...]) -> UserError:
+    if isinstance(config.model, SequentialModel):
+        # Keras names the failing layer by its auto-generated name; find which of ours it is.
+        where = ("model", "layers")
+    elif isinstance(config.model, CNNModel):
+        where = ("model", "conv_blocks")
+    else:
+        where = ("model",)
+    hint = ""
+    if len(input_shape) == 1 and not isinstance(config.model, MLPModel):
+        hint = " (the data is 1-D: a convolutional model needs images; use model.type: mlp)"
+    return config.error(
+        f"the model cannot take inputs of shape {input_shape}: {_first_line(err)}{hint}", *where
+    )
+
+
+def build_model(config: Config, input_shape: tuple[int, ...], num_classes: int, label_encoding: str) -> keras.Model:
+    """Builds the (uncompiled) Keras model a config describes.
+
+    Args:
+        config: the validated config.
+        input_shape: the shape of one sample, as the data pipeline gives it.
+        num_classes: classes in the dataset.
+        label_encoding: ``sparse``, ``binary`` or ``onehot`` (see :meth:`Config.label_encoding`).
+
+    Raises:
+        UserError: a layer's arguments are wrong, a shape is impossible, or the
+            output does not match the number of classes.
+    """
+    num_out = output_units(label_encoding, num_classes)
+    if isinstance(config.model, CNNModel) and len(input_shape) != 3:
+        raise config.error(
+            f"a cnn needs images (height, width, channels) but the data has samples of shape {input_shape}; "
+            "use model.type: mlp for flat features",
+            "model",
+            "type",
+        )
+    layers = _layers(config, num_out)
+    try:
+        model = keras.Sequential([keras.Input(shape=input_shape), *layers], name=config.name.replace(".", "_"))
+    except (ValueError, TypeError) as err:
+        raise _shape_error(config, err, input_shape) from None
+    _check_output(config, model, num_out)
+    return model
+
+
+def _check_output(config: Config, model: keras.Model, num_out: int) -> None:
+    shape = tuple(model.output_shape)
+    where = ("model", "layers", len(config.model.layers) - 1) if isinstance(config.model, SequentialModel) else (
+        "model", "output", "units")
+    if len(shape) != 2:
+        raise config.error(
+            f"the model's output has shape {shape} but one vector per sample is needed; add a Flatten "
+            "(or pooling) layer before the last Dense",
+            *where,
+        )
+    if shape[-1] != num_out:
+        raise config.error(
+            f"the output layer has {shape[-1]} units but the data has {num_out if num_out > 1 else 2} classes "
+            f"and loss '{config.loss.name}' needs {num_out}; set units: {num_out} (or leave it out)",
+            *where,
+        )
+
+
+def _resolve(module: Any, spec: KerasObject, config: Config, *path: str | int):
+    """A Keras loss or metric from its registry, with arguments."""
+    try:
+        if not spec.kwargs:
+            return module.get(spec.name)
+        found = module.get(spec.name)
+        if isinstance(found, type) or not callable(found) or hasattr(found, "get_config"):
+            return module.get({"class_name": spec.name, "config": spec.kwargs})
+        wrapper = module.LossFunctionWrapper if module is keras.losses else module.MeanMetricWrapper
+        return wrapper(found, **spec.kwargs)
+    except (TypeError, ValueError) as err:
+        raise config.error(f"{spec.name}: {_first_line(err)}", *path) from None
+
+
+def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
+    """The configured optimizer, its learning-rate schedule resolved through Keras."""
+    spec = config.optimizer
+    kwargs = dict(spec.kwargs)
+    lr = kwargs.get("learning_rate")
+    try:
+        if isinstance(lr, dict) and len(lr) == 1:
+            (name, args), = lr.items()
+            kwargs["learning_rate"] = keras.optimizers.schedules.deserialize({"class_name": name, "config": args or {}})
+        return keras.optimizers.get({"class_name": spec.name, "config": kwargs})
+    except (TypeError, ValueError) as err:
+        raise config.error(f"{spec.name}: {_first_line(err)}", "optimizer") from None
+
+
+def compile_model(model: keras.Model, config: Config) -> keras.Model:
+    """Compiles a model with the config's loss, optimizer and metrics."""
+    loss = _resolve(keras.losses, config.loss, config, "loss")
+    metrics = [
+        m.name if not m.kwargs else _resolve(keras.metrics, m, config, "metrics", i)
+        for i, m in enumerate(config.metrics)
+    ]
+    model.compile(
+        optimizer=make_optimizer(config),
+        loss=loss,
+        metrics=metrics,
+        steps_per_execution=config.training.steps_per_execution,
+    )
+    return model
+
+
+def make_callbacks(config: Config) -> list[keras.callbacks.Callback]:
+    """The user's Keras callbacks, by name from ``keras.callbacks``."""
+    callbacks = []
+    for i, spec in enumerate(config.training.callbacks):
+        cls = getattr(keras.callbacks, spec.name, None)
+        if not (isinstance(cls, type) and issubclass(cls, keras.callbacks.Callback)):
+            raise config.error(f"'{spec.name}' is not a Keras callback", "training", "callbacks", i)
+        try:
+            callbacks.append(cls(**spec.kwargs))
+        except (TypeError, ValueError) as err:
+            raise config.error(f"{spec.name}: {_first_line(err)}", "training", "callbacks", i, spec.name) from None
+    return callbacks
+
+
+def summary_text(model: keras.Model) -> str:
+    """The model summary (layers, output shapes, parameters) as plain text."""
+    lines: list[str] = []
+    # Keras renders the table with rich, which cuts it to the terminal's width
+    # (80 columns when there is no terminal); give it room for the full table.
+    previous = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "200"
+    try:
+        model.summary(print_fn=lambda line, line_break=True: lines.append(line))
+    finally:
+        if previous is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = previous
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,260 @@
+"""Training and evaluation: one explicit pipeline, top to bottom.
+
+:func:`fit` reads as the seed scripts do — load data → build → compile → fit
+→ evaluate → save — with what those scripts leave out: checks before anything
+is written, a run directory that records everything, and a status that stays
+true when training fails or is interrupted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dltrain import runs
+from dltrain.config import Config, data_path, load_config, resolve_seed
+from dltrain.data import Prepared, load_arrays, prepare
+from dltrain.data.pipeline import evaluation_dataset, training_dataset
+from dltrain.environment import describe
+from dltrain.errors import UserError
+from dltrain.models import build_model, compile_model, make_callbacks, summary_text
+from dltrain.tf_quiet import keras, tf
+
+
+@dataclass
+class FitResult:
+    """What a finished ``fit`` produced."""
+
+    run_dir: Path
+    history: dict[str, list[float]]
+    test_metrics: dict[str, float]
+    monitor: str
+    best_value: float | None
+    epochs_run: int
+    seconds: float
+    parameters: int = 0
+
+
+@dataclass
+class EvalResult:
+    """Test metrics of a saved model, and where they were written."""
+
+    model_path: Path
+    metrics: dict[str, float]
+    written_to: Path
+    fit_metrics: dict[str, float] | None = field(default=None)
+
+
+class EpochStats(keras.callbacks.Callback):
+    """Adds the learning rate and the epoch's wall time to each epoch's logs.
+
+    It runs before CSVLogger and History, which then record both.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is None:
+            return
+        logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        logs["epoch_seconds"] = round(time.perf_counter() - self._start, 4)
+
+
+def _default_monitor(config: Config, prepared: Prepared) -> str:
+    return config.training.monitor or ("val_loss" if prepared.x_val is not None else "loss")
+
+
+def logged_names(model: keras.Model, prepared: Prepared, config: Config) -> list[str]:
+    """The names ``fit`` will log, read from Keras by evaluating one batch.
+
+    This also catches, before any run directory exists, a loss or output that
+    does not fit the labels.
+    """
+    n = min(len(prepared.x_train), config.training.batch_size)
+    one_batch = evaluation_dataset(prepared.x_train[:n], prepared.y_train[:n], n)
+    try:
+        names = list(model.evaluate(one_batch, verbose=0, return_dict=True))
+    except (ValueError, TypeError, tf.errors.InvalidArgumentError) as err:
+        message = " ".join(str(err).split())[:300]
+        raise config.error(
+            f"the model's output does not fit the labels for loss '{config.loss.name}': {message}", "loss"
+        ) from None
+    if prepared.x_val is not None:
+        names += [f"val_{name}" for name in names]
+    return names
+
+
+def _check_monitors(config: Config, callbacks: list, names: list[str], monitor: str) -> None:
+    valid = ", ".join(names)
+    if monitor not in names:
+        why = " (there is no validation data)" if monitor.startswith("val_") and not any(
+            n.startswith("val_") for n in names) else ""
+        raise config.error(f"monitor '{monitor}' is not logged{why}; valid names: {valid}", "training", "monitor")
+    for i, cb in enumerate(callbacks):
+        watched = getattr(cb, "monitor", None)
+        if isinstance(watched, str) and watched not in names:
+            raise config.error(
+                f"{type(cb).__name__} monitors '{watched}', which is not logged; set monitor to one of: {valid}",
+                "training", "callbacks", i,
+            )
+
+
+def _resolved_for_run(config: Config) -> Config:
+    """The config as the run saves it: data paths made absolute, so it reloads anywhere."""
+    saved = config.model_copy(deep=True)
+    for key in ("path", "test_path"):
+        value = getattr(saved.data, key)
+        if value:
+            setattr(saved.data, key, str(data_path(config, value).resolve()))
+    return saved
+
+
+def _verbosity() -> int:
+    # A live progress bar on a terminal; one line per epoch in logs and CI.
+    return 1 if sys.stdout.isatty() else 2
+
+
+def fit(config: Config, runs_dir: str | Path = "runs", argv: list[str] | None = None, verbose: int | None = None) -> FitResult:
+    """Trains the model a config describes and writes a new run directory.
+
+    Everything that can be checked is checked before the run directory is
+    created, so a bad config or dataset leaves nothing behind.
+
+    Args:
+        config: the validated config.
+        runs_dir: where run directories are created.
+        argv: the command line to record (default: ``sys.argv``).
+        verbose: Keras's verbosity (default: a progress bar on a terminal,
+            one line per epoch otherwise).
+
+    Returns:
+        A :class:`FitResult`.
+
+    Raises:
+        UserError: the config, data or model is wrong; no run directory is left.
+    """
+    seed = resolve_seed(config)
+    prepared = prepare(load_arrays(config), config)
+
+    keras.utils.set_random_seed(seed)
+    strategy = tf.distribute.get_strategy()  # the default one; a real strategy slots in here
+    with strategy.scope():
+        model = build_model(config, prepared.input_shape, prepared.num_classes, prepared.label_encoding)
+        compile_model(model, config)
+    user_callbacks = make_callbacks(config)
+    monitor = _default_monitor(config, prepared)
+    _check_monitors(config, user_callbacks, logged_names(model, prepared, config), monitor)
+
+    batch_size, epochs = config.training.batch_size, config.training.epochs
+    train_ds, steps = training_dataset(
+        prepared.x_train, prepared.y_train, batch_size, epochs, seed, shuffle=config.data.shuffle
+    )
+    val_ds = None if prepared.x_val is None else evaluation_dataset(prepared.x_val, prepared.y_val, batch_size)
+
+    run_dir = runs.create_run_dir(runs_dir, config.name)
+    status = runs.RunStatus(run_dir)
+    try:
+        runs.write_text(run_dir / runs.CONFIG, _resolved_for_run(config).to_yaml())
+        runs.write_json(run_dir / runs.ENVIRONMENT, describe(seed, argv, config.source))
+        runs.write_text(run_dir / runs.SUMMARY, summary_text(model))
+        checkpoint = keras.callbacks.ModelCheckpoint(run_dir / runs.BEST, monitor=monitor, save_best_only=True)
+        callbacks = [*user_callbacks, EpochStats(), checkpoint, keras.callbacks.CSVLogger(run_dir / runs.HISTORY)]
+        started = time.perf_counter()
+        history = model.fit(
+            train_ds,
+            epochs=epochs,
+            steps_per_epoch=steps,
+            validation_data=val_ds,
+            callbacks=callbacks,
+            verbose=_verbosity() if verbose is None else verbose,
+        )
+        seconds = time.perf_counter() - started
+        model.save(run_dir / runs.MODEL)
+        test_metrics = _evaluate(model, prepared, batch_size)
+        best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
+        runs.write_json(run_dir / runs.METRICS, {"test": test_metrics, "best": {"monitor": monitor, "value": best}})
+    except KeyboardInterrupt:
+        status.end("interrupted", "interrupted by the user")
+        raise
+    except UserError:
+        shutil.rmtree(run_dir, ignore_errors=True)  # a user's mistake leaves nothing behind
+        raise
+    except BaseException as err:
+        status.end("failed", f"{type(err).__name__}: {err}"[:500])
+        raise
+    status.end("completed")
+    return FitResult(
+        run_dir=run_dir,
+        history={k: [float(v) for v in vs] for k, vs in history.history.items()},
+        test_metrics=test_metrics,
+        monitor=monitor,
+        best_value=best,
+        epochs_run=len(history.epoch),
+        seconds=seconds,
+        parameters=model.count_params(),
+    )
+
+
+def _evaluate(model: keras.Model, prepared: Prepared, batch_size: int) -> dict[str, float]:
+    test_ds = evaluation_dataset(prepared.x_test, prepared.y_test, batch_size)
+    return {k: float(v) for k, v in model.evaluate(test_ds, verbose=0, return_dict=True).items()}
+
+
+def load_model(path: Path, unsafe: bool = False) -> keras.Model:
+    """Loads a ``.keras`` model; code in it (Lambda layers) is refused unless ``unsafe``.
+
+    Raises:
+        UserError: the file is missing, not a ``.keras`` file, or corrupted.
+    """
+    if path.suffix != ".keras":
+        raise UserError("only .keras model files are loaded (not .h5 or SavedModel)", file=str(path))
+    if not path.is_file():
+        raise UserError("model file not found", file=str(path))
+    try:
+        return keras.saving.load_model(path, safe_mode=not unsafe)
+    except Exception as err:  # noqa: BLE001  (Keras raises many types for a bad file)
+        message = " ".join(str(err).split())[:200]
+        raise UserError(f"cannot load the model ({type(err).__name__}: {message}); the file is corrupted "
+                        "or was not written by Keras 3", file=str(path)) from None
+
+
+def evaluate(target: str | Path, config_path: str | Path | None = None, unsafe: bool = False) -> EvalResult:
+    """Reloads a trained model and computes its test metrics.
+
+    Args:
+        target: a run directory, or a ``.keras`` file.
+        config_path: the config that describes the data (default: the run's
+            ``config.yaml``).
+        unsafe: allow models that contain code (Lambda layers).
+
+    Returns:
+        An :class:`EvalResult`; the metrics are also written to
+        ``evaluate.json`` beside the model.
+    """
+    target = Path(target)
+    if target.is_dir():
+        model_path = target / runs.MODEL
+        config_path = config_path or target / runs.CONFIG
+    else:
+        model_path = target
+        config_path = config_path or target.parent / runs.CONFIG
+    if not Path(config_path).is_file():
+        raise UserError("no config to describe the test data; pass --config CONFIG", file=str(config_path))
+    config = load_config(config_path)
+    resolve_seed(config)
+    prepared = prepare(load_arrays(config), config)
+    model = load_model(model_path, unsafe=unsafe)
+    keras.utils.set_random_seed(config.seed)
+    metrics = _evaluate(model, prepared, config.training.batch_size)
+    out = model_path.parent / runs.EVALUATION
+    fit_metrics = None
+    if (model_path.parent / runs.METRICS).is_file() and model_path.name == runs.MODEL:
+        fit_metrics = runs.read_json(model_path.parent / runs.METRICS).get("test")
+    runs.write_json(out, {"model": str(model_path), "config": str(config_path), "test": metrics, "at": runs.now()})
+    return EvalResult(model_path=model_path, metrics=metrics, written_to=out, fit_metrics=fit_metrics)
