@@ -11,8 +11,8 @@ from pathlib import Path
 from sklearn.datasets import make_classification
 
 x, y = make_classification(
-    n_samples=1500, n_features=100, n_informative=40, n_redundant=20, n_classes=10,
-    n_clusters_per_class=1, class_sep=1.5, random_state=0,
+    n_samples=2000, n_features=100, n_informative=20, n_redundant=10, n_classes=10,
+    n_clusters_per_class=1, class_sep=3.0, random_state=0,
 )
 with open(Path(__file__).with_name("features.csv"), "w", newline="") as f:
     writer = csv.writer(f)

@@ -251,15 +251,21 @@ _LAYOUT = {
 }
 
 
+def _looks_like(place: Path, dataset: str) -> bool:
+    """Whether ``place`` itself is a copy of the dataset, whatever its name."""
+    if dataset == "mnist":
+        return place.is_file()
+    marker = {"fashion_mnist": FASHION_MNIST_FILES[0], "cifar10": "data_batch_1", "cifar100": "train"}[dataset]
+    return place.is_dir() and (place / marker).exists()
+
+
 def _copy_in(place: Path, dataset: str) -> Path | None:
-    """The dataset's copy at a place (the copy itself, or a folder holding it)."""
+    """The dataset's copy at a place: the place itself, or Keras's name inside it."""
     keras_name, _ = _LAYOUT[dataset]
-    if place.name == keras_name and place.exists():
-        return place
     if (place / keras_name).exists():
         return place / keras_name
-    if dataset == "fashion_mnist" and place.is_dir() and (place / FASHION_MNIST_FILES[0]).exists():
-        return place  # the IDX files directly in the folder, as Debian installs them
+    if _looks_like(place, dataset):
+        return place  # e.g. Debian's IDX files directly in /usr/share/datasets/fashion-mnist
     return None
 
 
