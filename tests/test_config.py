@@ -140,6 +140,7 @@ def test_every_problem_is_reported_at_once(write_config):
         ("data: {dataset: npz}\n", "dataset 'npz' reads a local file: set data.path"),
         ("data: {dataset: imagenet}\n", "data.dataset: input should be"),
         ("data: {validation_split: 0.2, validation_data: test}\n", "keep one of them"),
+        ("loss: {categorical_crossentropy: {label_smoothing: 0.1}}\n", "is a function and takes no arguments; use its class: `{CategoricalCrossentropy: {...}}`"),
         ("name: ../../etc\n", "name: string should match pattern"),
         ("model:\n  layers: [[1, 2]]\n", "expected a Keras name such as `Dense`"),
         ("model:\n  layers: []\n", "model.layers: list should have at least 1 item"),

@@ -110,6 +110,15 @@ def _registered(family: str, what: str):
             raise PydanticCustomError(
                 "unknown_name", "unknown {what} '{name}'; {hint}", {"what": what, "name": obj.name, "hint": hint}
             )
+        if obj.kwargs and family in ("losses", "metrics") and not obj.name[0].isupper():
+            # A function name ('categorical_crossentropy') takes no arguments in
+            # Keras; its class does, and saves and reloads with the model.
+            cls = keras_names.class_for(family, obj.name)
+            hint = f"use its class: `{{{cls}: {{...}}}}`" if cls else "use the matching Keras class name"
+            raise PydanticCustomError(
+                "unknown_name", "{what} '{name}' is a function and takes no arguments; {hint}",
+                {"what": what, "name": obj.name, "hint": hint},
+            )
         return obj
 
     return check

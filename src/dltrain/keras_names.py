@@ -117,3 +117,9 @@ def suggest(family: str, name: str) -> str:
     if not close:
         return ""
     return "did you mean " + " or ".join(f"'{by_lower[c]}'" for c in close) + "?"
+
+
+def class_for(family: str, function_name: str) -> str | None:
+    """The class a function name corresponds to ('mean_squared_error' → 'MeanSquaredError')."""
+    key = function_name.replace("_", "").lower()
+    return next((n for n in sorted(names(family) or ()) if n[0].isupper() and n.lower() == key), None)

@@ -163,15 +163,11 @@ def _check_output(config: Config, model: keras.Model, num_out: int) -> None:
 
 
 def _resolve(module: Any, spec: KerasObject, config: Config, *path: str | int):
-    """A Keras loss or metric from its registry, with arguments."""
+    """A Keras loss or metric from its registry (the config ensures only classes take arguments)."""
     try:
         if not spec.kwargs:
             return module.get(spec.name)
-        found = module.get(spec.name)
-        if isinstance(found, type) or not callable(found) or hasattr(found, "get_config"):
-            return module.get({"class_name": spec.name, "config": spec.kwargs})
-        wrapper = module.LossFunctionWrapper if module is keras.losses else module.MeanMetricWrapper
-        return wrapper(found, **spec.kwargs)
+        return module.get({"class_name": spec.name, "config": spec.kwargs})
     except (TypeError, ValueError) as err:
         raise config.error(f"{spec.name}: {_first_line(err)}", *path) from None
 

@@ -62,7 +62,7 @@ class EpochStats(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
             return
-        logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        logs["learning_rate"] = float(keras.ops.convert_to_tensor(self.model.optimizer.learning_rate))
         logs["epoch_seconds"] = round(time.perf_counter() - self._start, 4)
 
 
@@ -170,6 +170,7 @@ def fit(config: Config, runs_dir: str | Path = "runs", argv: list[str] | None = 
             train_ds,
             epochs=epochs,
             steps_per_epoch=steps,
+            shuffle=False,  # the pipeline already reshuffles per (seed, epoch)
             validation_data=val_ds,
             callbacks=callbacks,
             verbose=_verbosity() if verbose is None else verbose,
