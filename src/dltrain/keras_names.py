@@ -110,13 +110,20 @@ def is_known(family: str, name: str) -> bool:
 
 
 def suggest(family: str, name: str) -> str:
-    """A did-you-mean phrase for an unknown name, or '' when nothing is close."""
-    known = names(family) or frozenset()
-    by_lower = {n.lower(): n for n in known}
-    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    """A did-you-mean phrase for an unknown name, or '' when nothing is close.
+
+    Compares case-insensitively ('adamm' → 'Adam'); where Keras has both
+    spellings ('accuracy', 'Accuracy'), the one cased like the input wins.
+    """
+    spellings: dict[str, list[str]] = {}
+    for known in sorted(names(family) or ()):
+        spellings.setdefault(known.lower(), []).append(known)
+    close = difflib.get_close_matches(name.lower(), list(spellings), n=3, cutoff=0.6)
     if not close:
         return ""
-    return "did you mean " + " or ".join(f"'{by_lower[c]}'" for c in close) + "?"
+    lower_first = name[:1].islower()
+    picks = [min(spellings[c], key=lambda n: n[:1].islower() != lower_first) for c in close]
+    return "did you mean " + " or ".join(f"'{p}'" for p in picks) + "?"
 
 
 def class_for(family: str, function_name: str) -> str | None:

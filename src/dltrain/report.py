@@ -18,8 +18,8 @@ def _fmt(value) -> str:
 def fit_summary(result: FitResult) -> Table:
     """The end-of-fit table: run directory, epochs, best checkpoint, test metrics."""
     table = Table(title="dltrain fit", show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")  # a run path is never cut short: users copy it
     table.add_row("run", str(result.run_dir))
     table.add_row("epochs", f"{result.epochs_run} in {result.seconds:.1f} s")
     table.add_row("parameters", f"{result.parameters:,}")
@@ -32,8 +32,8 @@ def fit_summary(result: FitResult) -> Table:
 
 def evaluation_summary(result: EvalResult) -> Table:
     """The table `dltrain evaluate` prints, beside what `fit` measured if known."""
-    table = Table(title=f"dltrain evaluate {result.model_path}", title_justify="left")
-    table.add_column("metric", style="bold")
+    table = Table(title="dltrain evaluate", title_justify="left", caption_justify="left")
+    table.add_column("metric", style="bold", overflow="fold")
     table.add_column("test")
     if result.fit_metrics:
         table.add_column("at fit")
@@ -42,7 +42,7 @@ def evaluation_summary(result: EvalResult) -> Table:
         if result.fit_metrics:
             row.append(_fmt(result.fit_metrics.get(name, "")))
         table.add_row(*row)
-    table.caption = f"written to {result.written_to}"
+    table.caption = f"model {result.model_path}\nwritten to {result.written_to}"
     return table
 
 
