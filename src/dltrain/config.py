@@ -25,12 +25,14 @@ import difflib
 import random
 import re
 import sys
+import types
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     PrivateAttr,
@@ -42,7 +44,7 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, to_jsonable_python
 
 from dltrain import keras_names
 from dltrain.errors import Problem, UserError
@@ -83,14 +85,14 @@ class KerasObject(BaseModel):
                 kwargs = {}
             if not isinstance(name, str) or not isinstance(kwargs, dict):
                 raise PydanticCustomError(
-                    "keras_object",
+                    "dltrain_keras_object",
                     "expected `Name` or `{{Name: {{argument: value}}}}`, got {value!r}; "
                     "write the arguments as a mapping under the name",
                     {"value": value},
                 )
             return {"name": name, "kwargs": kwargs}
         raise PydanticCustomError(
-            "keras_object",
+            "dltrain_keras_object",
             "expected a Keras name such as `Dense` or a one-key mapping such as "
             "`{Dense: {units: 64}}`, got {value}",
             {"value": repr(value)},
@@ -108,7 +110,7 @@ def _registered(family: str, what: str):
         if not keras_names.is_known(family, obj.name):
             hint = keras_names.suggest(family, obj.name) or f"see keras.{family} for the names Keras knows"
             raise PydanticCustomError(
-                "unknown_name", "unknown {what} '{name}'; {hint}", {"what": what, "name": obj.name, "hint": hint}
+                "dltrain_unknown_name", "unknown {what} '{name}'; {hint}", {"what": what, "name": obj.name, "hint": hint}
             )
         if obj.kwargs and family in ("losses", "metrics") and not obj.name[0].isupper():
             # A function name ('categorical_crossentropy') takes no arguments in
@@ -116,7 +118,7 @@ def _registered(family: str, what: str):
             cls = keras_names.class_for(family, obj.name)
             hint = f"use its class: `{{{cls}: {{...}}}}`" if cls else "use the matching Keras class name"
             raise PydanticCustomError(
-                "unknown_name", "{what} '{name}' is a function and takes no arguments; {hint}",
+                "dltrain_unknown_name", "{what} '{name}' is a function and takes no arguments; {hint}",
                 {"what": what, "name": obj.name, "hint": hint},
             )
         return obj
@@ -127,11 +129,9 @@ def _registered(family: str, what: str):
 def _activation(name: str) -> str:
     if not keras_names.is_known("activations", name):
         hint = keras_names.suggest("activations", name) or "see keras.activations"
-        raise PydanticCustomError("unknown_name", "unknown activation '{name}'; {hint}", {"name": name, "hint": hint})
+        raise PydanticCustomError("dltrain_unknown_name", "unknown activation '{name}'; {hint}", {"name": name, "hint": hint})
     return name
 
-
-from pydantic import AfterValidator  # noqa: E402  (kept next to its uses)
 
 LayerSpec = Annotated[KerasObject, AfterValidator(_registered("layers", "layer"))]
 LossSpec = Annotated[KerasObject, AfterValidator(_registered("losses", "loss"))]
@@ -173,7 +173,7 @@ class DataConfig(Section):
     test_split: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
         0.25,
         description="For digits and a csv without `test_path`: the fraction held out as the test set "
-        "(a fixed, stratified split seeded by `seed`).",
+        "(a fixed, stratified split, the same for every run whatever its `seed`).",
     )
     scale: Literal["unit", "standard", "none"] = Field(
         "unit",
@@ -202,7 +202,7 @@ class DataConfig(Section):
             self.validation_split = 0.0 if self.validation_data else 0.1
         elif self.validation_data and self.validation_split > 0:
             raise PydanticCustomError(
-                "validation_conflict",
+                "dltrain_validation_conflict",
                 "validation_split and validation_data: test are both set; keep one of them",
             )
         return self
@@ -211,7 +211,7 @@ class DataConfig(Section):
     def _path_needed(self) -> DataConfig:
         if self.dataset in FILE_DATASETS and not self.path:
             raise PydanticCustomError(
-                "missing_path", "dataset '{dataset}' reads a local file: set data.path", {"dataset": self.dataset}
+                "dltrain_missing_path", "dataset '{dataset}' reads a local file: set data.path", {"dataset": self.dataset}
             )
         return self
 
@@ -291,7 +291,7 @@ ModelConfig = Annotated[
     ],
     Discriminator(
         _model_kind,
-        custom_error_type="unknown_model_type",
+        custom_error_type="dltrain_unknown_model_type",
         custom_error_message="unknown model type; use mlp, cnn or sequential",
     ),
 ]
@@ -300,7 +300,7 @@ ModelConfig = Annotated[
 class TrainingConfig(Section):
     """How `fit` runs."""
 
-    epochs: Annotated[int, Field(gt=0)] = Field(10, description="Number of epochs (the total, also when resuming).")
+    epochs: Annotated[int, Field(gt=0)] = Field(10, description="Number of passes over the training set.")
     batch_size: Annotated[int, Field(gt=0)] = Field(32, description="Samples per gradient step.")
     monitor: str | None = Field(
         None,
@@ -322,7 +322,7 @@ class TrainingConfig(Section):
         for cb in callbacks:
             if cb.name in MANAGED_CALLBACKS:
                 raise PydanticCustomError(
-                    "managed_callback",
+                    "dltrain_managed_callback",
                     "{name} cannot be set in a config: {why}",
                     {"name": cb.name, "why": MANAGED_CALLBACKS[cb.name]},
                 )
@@ -375,7 +375,7 @@ class Config(Section):
             if not keras_names.is_known("schedules", name):
                 hint = keras_names.suggest("schedules", name) or "see keras.optimizers.schedules"
                 raise PydanticCustomError(
-                    "unknown_name", "unknown learning-rate schedule '{name}'; {hint}", {"name": name, "hint": hint}
+                    "dltrain_unknown_name", "unknown learning-rate schedule '{name}'; {hint}", {"name": name, "hint": hint}
                 )
         return opt
 
@@ -527,7 +527,7 @@ def _unwrap(tp: Any, part: Any) -> Any:
         origin = typing.get_origin(tp)
         if origin is Annotated:
             tp = typing.get_args(tp)[0]
-        elif origin in (Union, getattr(__import__("types"), "UnionType", Union)):
+        elif origin in (Union, types.UnionType):
             members = [a for a in typing.get_args(tp) if a is not type(None)]
             members = [typing.get_args(m)[0] if typing.get_origin(m) is Annotated else m for m in members]
             tagged = [m for m in members if _is_tagged_member(m, part)]
@@ -560,9 +560,9 @@ def _problem(error: dict, data: Any, lines: dict[tuple, int], file: str | None) 
     message = error["msg"]
     if kind.startswith(("value_error", "assertion_error")):
         message = message.split(", ", 1)[-1] if message.startswith("Value error, ") else message
-    elif kind not in ("keras_object", "unknown_name", "managed_callback", "validation_conflict", "missing_path",
-                      "unknown_model_type"):
-        message = f"{message[0].lower()}{message[1:]}, got {error.get('input')!r}"
+    elif not kind.startswith("dltrain_"):  # pydantic's own wording: add what was received
+        received = repr(error.get("input"))
+        message = f"{message[0].lower()}{message[1:]}, got {received if len(received) < 80 else received[:77] + '...'}"
     return Problem(message, file, line, _format_path(path) or None)
 
 
@@ -640,63 +640,43 @@ def data_path(config: Config, path: str | None) -> Path | None:
 # --------------------------------------------------------------------------- reference
 
 
-def _type_name(annotation: Any) -> str:
-    text = repr(annotation)
-    text = re.sub(r"typing\.|dltrain\.config\.|<class '|'>|Annotated\[|, FieldInfo\(.*?\)\]|, AfterValidator\(.*?\)\]", "", text)
-    return text.replace("NoneType", "null").replace("Optional[", "").replace("KerasObject", "Keras object")
+def _default_text(field: Any) -> str:
+    if field.is_required():
+        return "required"
+    value = to_jsonable_python(field.get_default(call_default_factory=True))
+    return "`" + yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip() + "`"
+
+
+def _nested_section(annotation: Any) -> tuple[type[Section] | None, str]:
+    """The Section a field holds (directly or as list items), and the key suffix."""
+    inner = _unwrap(annotation, None)
+    if typing.get_origin(inner) is list:
+        item = _unwrap(typing.get_args(inner)[0], None)
+        return (item, "[].") if isinstance(item, type) and issubclass(item, Section) else (None, "")
+    return (inner, ".") if isinstance(inner, type) and issubclass(inner, Section) else (None, "")
+
+
+def _reference_rows(model: type[BaseModel], prefix: str = "") -> typing.Iterator[str]:
+    for name, field in model.model_fields.items():
+        if field.exclude or (name == "type" and prefix == "model."):
+            continue
+        key, description = prefix + name, (field.description or "").replace("|", "/")
+        if model is Config and name == "model":
+            yield f"| `model` | `{{type: mlp}}` | {description} `type` picks one of the kinds below. |"
+            for kind in (MLPModel, CNNModel, SequentialModel):
+                yield f"| `model` (type: {kind.model_fields['type'].default}) | | {kind.__doc__.strip()} |"
+                yield from _reference_rows(kind, "model.")
+            continue
+        nested, suffix = _nested_section(field.annotation)
+        shown = "" if suffix == "." else _default_text(field)
+        yield f"| `{key}` | {shown} | {description} |"
+        if nested is not None:
+            yield from _reference_rows(nested, key + suffix)
 
 
 def reference_markdown() -> str:
     """The config reference as a Markdown table, generated from the schema."""
-    rows = ["| key | default | description |", "|---|---|---|"]
-
-    def add(model: type[BaseModel], prefix: str) -> None:
-        for name, field in model.model_fields.items():
-            if field.exclude:
-                continue
-            key = f"{prefix}{name}"
-            if name == "model" and model is Config:
-                rows.append(f"| `model` | | {field.description} `type` picks the kind; default `mlp`. |")
-                for kind in (MLPModel, CNNModel, SequentialModel):
-                    add_model(kind)
-                continue
-            nested = _unwrap(field.annotation, None)
-            if isinstance(nested, type) and issubclass(nested, Section):
-                rows.append(f"| `{key}` | | {field.description or ''} |")
-                add(nested, key + ".")
-                continue
-            if field.default_factory is not None:
-                default = field.default_factory()
-                if isinstance(default, BaseModel):
-                    default = default.model_dump(mode="json")
-                elif isinstance(default, list):
-                    default = [d.model_dump(mode="json") if isinstance(d, BaseModel) else d for d in default]
-            elif field.is_required():
-                default = "required"
-            else:
-                default = field.default.model_dump(mode="json") if isinstance(field.default, BaseModel) else field.default
-            shown = "required" if default == "required" else f"`{yaml.safe_dump(default, default_flow_style=True).strip().removesuffix('...').strip()}`"
-            rows.append(f"| `{key}` | {shown} | {(field.description or '').replace('|', '/')} |")
-
-    def add_model(kind: type[BaseModel]) -> None:
-        tag = kind.model_fields["type"].default
-        rows.append(f"| `model` (type: {tag}) | | {kind.__doc__.strip()} |")
-        for name, field in kind.model_fields.items():
-            if name == "type":
-                continue
-            if name == "output":
-                add(OutputConfig, "model.output.")
-                continue
-            if name == "conv_blocks":
-                rows.append(f"| `model.conv_blocks` | `[{{filters: 32}}]` | {field.description} Each block: |")
-                add(ConvBlock, "model.conv_blocks[].")
-                continue
-            default = "required" if field.is_required() else field.default
-            shown = "required" if default == "required" else f"`{yaml.safe_dump(default, default_flow_style=True).strip().removesuffix('...').strip()}`"
-            rows.append(f"| `model.{name}` | {shown} | {(field.description or '').replace('|', '/')} |")
-
-    add(Config, "")
-    return "\n".join(rows) + "\n"
+    return "\n".join(["| key | default | description |", "|---|---|---|", *_reference_rows(Config)]) + "\n"
 
 
 REFERENCE_BEGIN = "<!-- config-reference:begin (generated by `python -m dltrain.config`) -->"
