@@ -10,6 +10,9 @@ from dltrain.errors import UserError
 from dltrain.models import build_model, compile_model, make_callbacks, make_optimizer, summary_text
 from dltrain.tf_quiet import keras
 
+# The seed models are written as the posts write them, with `input_shape=` on the first layer.
+pytestmark = pytest.mark.filterwarnings("ignore:Do not pass an `input_shape`")
+
 
 def layer_table(model):
     return [(type(layer).__name__, tuple(layer.output.shape), layer.count_params()) for layer in model.layers]
