@@ -10,7 +10,6 @@ import pytest
 from conftest import CONFIGS, REPO
 from dltrain.config import (
     CNNModel,
-    Config,
     KerasObject,
     MLPModel,
     SequentialModel,

@@ -48,3 +48,11 @@ class UserError(Exception):
                 for p in self.problems
             ]
         )
+
+
+def format_key(path: tuple) -> str:
+    """A key path as users write it: ``model.layers[2].Dense.units``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

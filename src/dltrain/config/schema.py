@@ -1,9 +1,8 @@
 """The config schema: the single source of truth for keys, defaults and docs.
 
-A config is a YAML file validated into a :class:`Config`. Every key is
-declared here once, with its default and its description; the README's config
-reference is generated from these declarations (``python -m dltrain.config``
-rewrites it, and a test fails when it is stale).
+Every key is declared here once, with its default and its description; the
+README's config reference is generated from these declarations
+(``python -m dltrain.config`` rewrites it, and a test fails when it is stale).
 
 Keras objects (layers, losses, optimizers, metrics, callbacks, learning-rate
 schedules) are written the same way everywhere: a bare name, or a mapping of
@@ -21,10 +20,7 @@ This module imports neither TensorFlow nor Keras.
 
 from __future__ import annotations
 
-import difflib
 import random
-import re
-import sys
 import types
 import typing
 from pathlib import Path
@@ -35,22 +31,24 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    PrivateAttr,
     Discriminator,
     Field,
     Tag,
-    ValidationError,
     field_validator,
     model_serializer,
     model_validator,
 )
-from pydantic_core import PydanticCustomError, to_jsonable_python
+from pydantic_core import PydanticCustomError
 
 from dltrain import keras_names
-from dltrain.errors import Problem, UserError
+from dltrain.errors import UserError, format_key
+
+# Where a value came from: (file, line), or ("--set key=value", None).
+Origin = tuple[Union[str, None], Union[int, None]]
 
 BUILTIN_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
 FILE_DATASETS = ("npz", "idx", "csv")
+
 
 
 class Section(BaseModel):
@@ -355,16 +353,25 @@ class Config(Section):
     training: TrainingConfig = Field(default_factory=TrainingConfig, description="Epochs, batches, callbacks.")
 
     source: str | None = Field(None, exclude=True, description="The file this config was read from.")
-    _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
+    origins: dict[tuple, Origin] = Field(default_factory=dict, exclude=True, repr=False,
+                                         description="Where each value came from (file and line, or --set).")
+    overrides: list[str] = Field(default_factory=list, exclude=True, description="The --set overrides applied.")
+
+    def origin_of(self, path: tuple) -> Origin:
+        """Where the value at ``path`` (or its nearest written ancestor) was set."""
+        for i in range(len(path), -1, -1):
+            if path[:i] in self.origins:
+                return self.origins[path[:i]]
+        return (self.source, None)
 
     def error(self, message: str, *path: str | int) -> UserError:
-        """A UserError about the value at ``path``, located in the config file.
+        """A UserError about the value at ``path``, located where it was written.
 
         Used by later stages (the model builder, the trainer) so that a problem
         Keras finds still names the file, the line and the key.
         """
-        line = next((self._lines[path[:i]] for i in range(len(path), -1, -1) if path[:i] in self._lines), None)
-        return UserError(message, file=self.source, line=line, key=_format_path(path) or None)
+        file, line = self.origin_of(path)
+        return UserError(message, file=file, line=line, key=format_key(path) or None)
 
     @field_validator("optimizer")
     @classmethod
@@ -412,107 +419,8 @@ class Config(Section):
         return yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
 
 
-# --------------------------------------------------------------------------- loading
 
-
-class _LineLoader(yaml.SafeLoader):
-    """The safe loader, remembering each key's line for error messages."""
-
-
-def _line_index(text: str) -> dict[tuple, int]:
-    """Maps each key path in a YAML document to the 1-based line it is on."""
-    lines: dict[tuple, int] = {}
-
-    def walk(node: yaml.Node, path: tuple) -> None:
-        lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    lines[path + (key.value,)] = key.start_mark.line + 1
-                    walk(value, path + (key.value,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, path + (i,))
-
-    root = yaml.compose(text, Loader=_LineLoader)
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
-    """Parses YAML safely (no Python tags) and returns (data, key-path → line).
-
-    Raises:
-        UserError: the text is not valid YAML.
-    """
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader: no object construction
-        return data, _line_index(text)
-    except yaml.constructor.ConstructorError as err:
-        mark = err.problem_mark
-        raise UserError(
-            f"YAML tag not allowed: {err.problem}; configs are plain data (no !!python tags), remove the tag",
-            file=file,
-            line=mark.line + 1 if mark else None,
-        ) from None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
-        what = err.problem or "invalid YAML"
-        raise UserError(f"YAML syntax error: {what}; check the indentation and quoting on that line", file=file, line=line) from None
-    except yaml.YAMLError as err:
-        raise UserError(f"YAML error: {err}", file=file) from None
-
-
-def _format_path(path: tuple) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _data_path(loc: tuple, data: Any) -> tuple:
-    """The part of a pydantic error location that exists in the YAML data.
-
-    Pydantic puts union tags ('mlp', 'cnn') and KerasObject internals into
-    locations; they are not keys the user wrote, so they are dropped.
-    """
-    path: list = []
-    node = data
-    for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, dict) and len(node) == 1 and part in ("name", "kwargs"):
-            # {Name: {...}}: step into the kwargs so a wrong argument points at its line.
-            if part == "kwargs":
-                (key,) = node
-                node = node[key]
-                path.append(key)
-    return tuple(path)
-
-
-def _fields_at(loc: tuple) -> list[str]:
-    """The keys the schema allows in the mapping at ``loc`` (for did-you-mean)."""
-    tp: Any = Config
-    for part in loc:
-        tp = _unwrap(tp, part)
-        if isinstance(part, int) or _is_tagged_member(tp, part):
-            continue  # a list index, or a union tag pydantic put in the location
-        if not (isinstance(tp, type) and issubclass(tp, BaseModel) and part in tp.model_fields):
-            return []
-        tp = tp.model_fields[part].annotation
-    tp = _unwrap(tp, None)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return list(tp.model_fields)
-    return []
-
-
-def _is_tagged_member(tp: Any, part: Any) -> bool:
+def is_tagged_member(tp: Any, part: Any) -> bool:
     return (
         isinstance(tp, type)
         and issubclass(tp, BaseModel)
@@ -521,7 +429,7 @@ def _is_tagged_member(tp: Any, part: Any) -> bool:
     )
 
 
-def _unwrap(tp: Any, part: Any) -> Any:
+def unwrap(tp: Any, part: Any) -> Any:
     """Strips Annotated/Optional/list and picks a union member by tag."""
     while True:
         origin = typing.get_origin(tp)
@@ -530,7 +438,7 @@ def _unwrap(tp: Any, part: Any) -> Any:
         elif origin in (Union, types.UnionType):
             members = [a for a in typing.get_args(tp) if a is not type(None)]
             members = [typing.get_args(m)[0] if typing.get_origin(m) is Annotated else m for m in members]
-            tagged = [m for m in members if _is_tagged_member(m, part)]
+            tagged = [m for m in members if is_tagged_member(m, part)]
             if tagged:
                 return tagged[0]
             tp = members[0] if len(members) == 1 else next(
@@ -540,82 +448,6 @@ def _unwrap(tp: Any, part: Any) -> Any:
         else:
             return tp
 
-
-def _problem(error: dict, data: Any, lines: dict[tuple, int], file: str | None) -> Problem:
-    loc = tuple(error["loc"])
-    path = _data_path(loc, data)
-    line = next((lines[path[:i]] for i in range(len(path), -1, -1) if path[:i] in lines), None)
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        valid = _fields_at(loc[:-1])
-        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else ""
-        valid_txt = ", ".join(valid)
-        message = f"unknown key '{key}'; {hint + ' ' if hint else ''}valid keys here: {valid_txt}"
-        return Problem(message, file, lines.get(path, line), _format_path(path) or key)
-    if kind == "missing":
-        key = str(loc[-1])
-        return Problem(f"missing required key '{key}'; add it", file, line, _format_path(path + (key,)))
-    message = error["msg"]
-    if kind.startswith(("value_error", "assertion_error")):
-        message = message.split(", ", 1)[-1] if message.startswith("Value error, ") else message
-    elif not kind.startswith("dltrain_"):  # pydantic's own wording: add what was received
-        received = repr(error.get("input"))
-        message = f"{message[0].lower()}{message[1:]}, got {received if len(received) < 80 else received[:77] + '...'}"
-    return Problem(message, file, line, _format_path(path) or None)
-
-
-def config_from_data(data: Any, file: str | None = None, lines: dict[tuple, int] | None = None) -> Config:
-    """Validates already-parsed config data.
-
-    Args:
-        data: the mapping read from YAML.
-        file: the file it came from, for error messages.
-        lines: key path → line, from :func:`parse_yaml`.
-
-    Raises:
-        UserError: every problem found, each with its file, line and key path.
-    """
-    lines = lines or {}
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise UserError("a config must be a YAML mapping of keys to values", file=file, line=1)
-    if file and "name" not in data:
-        data = {"name": re.sub(r"[^A-Za-z0-9_.-]", "_", Path(file).stem) or "run", **data}
-    try:
-        config = Config.model_validate(data)
-    except ValidationError as err:
-        raise UserError([_problem(e, data, lines, file) for e in err.errors()]) from None
-    config.source = file
-    config._lines = lines
-    return config
-
-
-def load_config(path: str | Path) -> Config:
-    """Reads and validates a config file.
-
-    Args:
-        path: the YAML file.
-
-    Returns:
-        The validated :class:`Config`, defaults filled in.
-
-    Raises:
-        UserError: the file is missing, unreadable, not YAML, or invalid.
-    """
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError("config file not found; check the path", file=file) from None
-    except IsADirectoryError:
-        raise UserError("is a directory; give a .yaml config file", file=file) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"cannot read the config: {err}", file=file) from None
-    data, lines = parse_yaml(text, file)
-    return config_from_data(data, file, lines)
 
 
 def resolve_seed(config: Config) -> int:
@@ -637,60 +469,3 @@ def data_path(config: Config, path: str | None) -> Path | None:
     return p
 
 
-# --------------------------------------------------------------------------- reference
-
-
-def _default_text(field: Any) -> str:
-    if field.is_required():
-        return "required"
-    value = to_jsonable_python(field.get_default(call_default_factory=True))
-    return "`" + yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip() + "`"
-
-
-def _nested_section(annotation: Any) -> tuple[type[Section] | None, str]:
-    """The Section a field holds (directly or as list items), and the key suffix."""
-    inner = _unwrap(annotation, None)
-    if typing.get_origin(inner) is list:
-        item = _unwrap(typing.get_args(inner)[0], None)
-        return (item, "[].") if isinstance(item, type) and issubclass(item, Section) else (None, "")
-    return (inner, ".") if isinstance(inner, type) and issubclass(inner, Section) else (None, "")
-
-
-def _reference_rows(model: type[BaseModel], prefix: str = "") -> typing.Iterator[str]:
-    for name, field in model.model_fields.items():
-        if field.exclude or (name == "type" and prefix == "model."):
-            continue
-        key, description = prefix + name, (field.description or "").replace("|", "/")
-        if model is Config and name == "model":
-            yield f"| `model` | `{{type: mlp}}` | {description} `type` picks one of the kinds below. |"
-            for kind in (MLPModel, CNNModel, SequentialModel):
-                yield f"| `model` (type: {kind.model_fields['type'].default}) | | {kind.__doc__.strip()} |"
-                yield from _reference_rows(kind, "model.")
-            continue
-        nested, suffix = _nested_section(field.annotation)
-        shown = "" if suffix == "." else _default_text(field)
-        yield f"| `{key}` | {shown} | {description} |"
-        if nested is not None:
-            yield from _reference_rows(nested, key + suffix)
-
-
-def reference_markdown() -> str:
-    """The config reference as a Markdown table, generated from the schema."""
-    return "\n".join(["| key | default | description |", "|---|---|---|", *_reference_rows(Config)]) + "\n"
-
-
-REFERENCE_BEGIN = "<!-- config-reference:begin (generated by `python -m dltrain.config`) -->"
-REFERENCE_END = "<!-- config-reference:end -->"
-
-
-def readme_with_reference(readme: str) -> str:
-    """README text with the generated config reference put between its markers."""
-    start = readme.index(REFERENCE_BEGIN) + len(REFERENCE_BEGIN)
-    end = readme.index(REFERENCE_END)
-    return readme[:start] + "\n" + reference_markdown() + readme[end:]
-
-
-if __name__ == "__main__":  # python -m dltrain.config [README.md]
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
-    target.write_text(readme_with_reference(target.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"updated the config reference in {target}")

@@ -1,0 +1,329 @@
+"""Reading configs: safe YAML, `base:` inheritance, `--set` overrides, origins.
+
+Every value keeps its origin — the file and line it was written on, or the
+``--set`` that gave it — so that an error anywhere later (pydantic's checks,
+the model builder, Keras) names the place to fix, and ``dltrain validate
+--show --origin`` can say where each value came from.
+
+A config may name a ``base:`` config (a path relative to itself) whose values
+it overrides: mappings merge key by key; lists, ``loss``, ``optimizer`` and a
+``model`` of another ``type`` are replaced whole; ``name`` is never inherited.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from dltrain.config.schema import Config, Origin, is_tagged_member, unwrap
+from dltrain.errors import Problem, UserError, format_key
+
+# Values merged as a whole, never key by key: a Keras object `{SGD: {...}}`
+# over `{Adam: {...}}` must not become an optimizer with two names.
+REPLACED_WHOLE = {("loss",), ("optimizer",)}
+
+
+class _LineLoader(yaml.SafeLoader):
+    """The safe loader, remembering each key's line for error messages."""
+
+
+def _line_index(text: str) -> dict[tuple, int]:
+    """Maps each key path in a YAML document to the 1-based line it is on."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    lines[path + (key.value,)] = key.start_mark.line + 1
+                    walk(value, path + (key.value,))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    root = yaml.compose(text, Loader=_LineLoader)
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
+    """Parses YAML safely (no Python tags) and returns (data, key-path → line).
+
+    Raises:
+        UserError: the text is not valid YAML.
+    """
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader: no object construction
+        return data, _line_index(text)
+    except yaml.constructor.ConstructorError as err:
+        mark = err.problem_mark
+        raise UserError(
+            f"YAML tag not allowed: {err.problem}; configs are plain data (no !!python tags), remove the tag",
+            file=file,
+            line=mark.line + 1 if mark else None,
+        ) from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        what = err.problem or "invalid YAML"
+        raise UserError(f"YAML syntax error: {what}; check the indentation and quoting on that line", file=file, line=line) from None
+    except yaml.YAMLError as err:
+        raise UserError(f"YAML error: {err}", file=file) from None
+
+
+def _data_path(loc: tuple, data: Any) -> tuple:
+    """The part of a pydantic error location that exists in the YAML data.
+
+    Pydantic puts union tags ('mlp', 'cnn') and KerasObject internals into
+    locations; they are not keys the user wrote, so they are dropped.
+    """
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, dict) and len(node) == 1 and part in ("name", "kwargs"):
+            # {Name: {...}}: step into the kwargs so a wrong argument points at its line.
+            if part == "kwargs":
+                (key,) = node
+                node = node[key]
+                path.append(key)
+    return tuple(path)
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """The keys the schema allows in the mapping at ``loc`` (for did-you-mean)."""
+    tp: Any = Config
+    for part in loc:
+        tp = unwrap(tp, part)
+        if isinstance(part, int) or is_tagged_member(tp, part):
+            continue  # a list index, or a union tag pydantic put in the location
+        if not (isinstance(tp, type) and issubclass(tp, BaseModel) and part in tp.model_fields):
+            return []
+        tp = tp.model_fields[part].annotation
+    tp = unwrap(tp, None)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return []
+
+
+def _problem(error: dict, data: Any, config_origins: dict[tuple, Origin], default_file: str | None) -> Problem:
+    loc = tuple(error["loc"])
+    path = _data_path(loc, data)
+    file, line = _origin(config_origins, path, default_file)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        valid = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        message = f"unknown key '{key}'; {hint}valid keys here: {', '.join(valid)}"
+        return Problem(message, file, line, format_key(path) or key)
+    if kind == "missing":
+        key = str(loc[-1])
+        return Problem(f"missing required key '{key}'; add it", file, line, format_key(path + (key,)))
+    message = error["msg"]
+    if kind.startswith(("value_error", "assertion_error")):
+        message = message.split(", ", 1)[-1] if message.startswith("Value error, ") else message
+    elif not kind.startswith("dltrain_"):  # pydantic's own wording: add what was received
+        received = repr(error.get("input"))
+        message = f"{message[0].lower()}{message[1:]}, got {received if len(received) < 80 else received[:77] + '...'}"
+    return Problem(message, file, line, format_key(path) or None)
+
+
+def _origin(origins: dict[tuple, Origin], path: tuple, default_file: str | None) -> Origin:
+    for i in range(len(path), -1, -1):
+        if path[:i] in origins:
+            return origins[path[:i]]
+    return (default_file, None)
+
+
+def config_from_data(
+    data: Any, file: str | None = None, origins: dict[tuple, Origin] | None = None, overrides: list[str] | None = None
+) -> Config:
+    """Validates already-parsed config data.
+
+    Args:
+        data: the mapping read from YAML (bases merged, overrides applied).
+        file: the config file, for error messages and relative paths.
+        origins: key path → (file, line) or ("--set ...", None).
+        overrides: the ``--set`` texts applied, recorded in the config.
+
+    Raises:
+        UserError: every problem found, each with its file, line and key path.
+    """
+    origins = origins or {}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError("a config must be a YAML mapping of keys to values", file=file, line=1)
+    if file and "name" not in data:
+        data = {"name": re.sub(r"[^A-Za-z0-9_.-]", "_", Path(file).stem) or "run", **data}
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as err:
+        raise UserError([_problem(e, data, origins, file) for e in err.errors()]) from None
+    config.source = file
+    config.origins = origins
+    config.overrides = list(overrides or [])
+    return config
+
+
+def _read(path: Path) -> str:
+    file = str(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError("config file not found; check the path", file=file) from None
+    except IsADirectoryError:
+        raise UserError("is a directory; give a .yaml config file", file=file) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"cannot read the config: {err}", file=file) from None
+
+
+def _merge(base: dict, child: dict, path: tuple = ()) -> dict:
+    """Child values over base values (see the module docstring for the rules)."""
+    merged = dict(base)
+    for key, value in child.items():
+        here = path + (key,)
+        old = merged.get(key)
+        other_model_type = here == ("model",) and isinstance(old, dict) and isinstance(value, dict) and (
+            value.get("type", old.get("type")) != old.get("type") or ("layers" in value) != ("layers" in old))
+        if isinstance(old, dict) and isinstance(value, dict) and here not in REPLACED_WHOLE and not other_model_type:
+            merged[key] = _merge(old, value, here)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _replaced_paths(base: dict, child: dict, path: tuple = ()) -> list[tuple]:
+    """Paths whose base value the child replaced whole (their base origins no longer apply)."""
+    out = []
+    for key, value in child.items():
+        here = path + (key,)
+        old = base.get(key)
+        if isinstance(old, dict) and isinstance(value, dict) and _merge({key: old}, {key: value}, path)[key] is not value:
+            out += _replaced_paths(old, value, here)
+        elif key in base:
+            out.append(here)
+    return out
+
+
+def _read_with_bases(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict[tuple, Origin]]:
+    """A config file's data with its bases merged in, and every value's origin."""
+    file = str(path)
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise UserError(f"base configs form a cycle: {cycle}; remove one of the `base:` keys", file=file)
+    data, lines = parse_yaml(_read(path), file)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UserError("a config must be a YAML mapping of keys to values", file=file, line=1)
+    origins: dict[tuple, Origin] = {p: (file, line) for p, line in lines.items() if p}
+    if "base" not in data:
+        return data, origins
+    base = data.pop("base")
+    base_line = lines.get(("base",))
+    origins = {p: o for p, o in origins.items() if p[0] != "base"}
+    if not isinstance(base, str) or not base:
+        raise UserError("base must be the path of another config file", file=file, line=base_line, key="base")
+    base_path = path.parent / base
+    if not base_path.is_file():
+        raise UserError(f"base config {base_path} not found; the path is relative to this file", file=file,
+                        line=base_line, key="base")
+    base_data, base_origins = _read_with_bases(base_path, (*chain, resolved))
+    base_data.pop("name", None)  # a name belongs to its own file
+    gone = _replaced_paths(base_data, data)
+    base_origins = {p: o for p, o in base_origins.items()
+                    if p[0] != "name" and not any(p[: len(g)] == g for g in gone)}
+    return _merge(base_data, data), {**base_origins, **origins}
+
+
+_KEY_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _override_path(key: str, text: str) -> tuple:
+    path: list = []
+    for part in key.split("."):
+        tokens = _KEY_TOKEN.findall(part)
+        if not part or "".join(t[0] or f"[{t[1]}]" for t in tokens) != part:
+            raise UserError(f"--set {text}: '{key}' is not a key path; write it as section.key, e.g. training.epochs")
+        path += [name if name else int(index) for name, index in tokens]
+    return tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in path)
+
+
+def apply_override(data: dict, origins: dict[tuple, Origin], text: str) -> None:
+    """Applies one ``KEY.PATH=VALUE`` override (the value parsed as YAML) in place."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise UserError(f"--set {text}: expected KEY=VALUE, e.g. --set training.epochs=3")
+    path = _override_path(key.strip(), text)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as err:
+        raise UserError(f"--set {text}: the value is not valid YAML ({getattr(err, 'problem', err)}); quote it") from None
+    node: Any = data
+    for i, part in enumerate(path[:-1]):
+        if isinstance(node, list):
+            if not isinstance(part, int) or not 0 <= part < len(node):
+                raise UserError(f"--set {text}: {format_key(path[: i + 1])} is not an item of the list (it has {len(node)})")
+            node = node[part]
+        elif isinstance(node, dict):
+            if not isinstance(node.get(part), (dict, list)):
+                node[part] = {}
+            node = node[part]
+        else:
+            raise UserError(f"--set {text}: {format_key(path[:i])} holds a value, not a section")
+    last = path[-1]
+    if isinstance(node, list):
+        if not isinstance(last, int) or not 0 <= last < len(node):
+            raise UserError(f"--set {text}: {format_key(path)} is not an item of the list (it has {len(node)})")
+    node[last] = value
+    where: Origin = (f"--set {text}", None)
+    for p in [p for p in origins if p[: len(path)] == path]:
+        del origins[p]
+    origins[path] = where
+    if isinstance(value, (dict, list)):
+        for sub in _leaf_paths(value, path):
+            origins[sub] = where
+
+
+def _leaf_paths(value: Any, path: tuple) -> list[tuple]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in [path + (k,), *_leaf_paths(v, path + (k,))]]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in [path + (i,), *_leaf_paths(v, path + (i,))]]
+    return []
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Reads a config file, merges its bases, applies overrides, validates.
+
+    Args:
+        path: the YAML file.
+        overrides: ``KEY.PATH=VALUE`` strings, as given to ``--set``.
+
+    Returns:
+        The validated :class:`Config`, defaults filled in.
+
+    Raises:
+        UserError: the file is missing, unreadable, not YAML, or invalid — or an
+            override names a key the schema does not have.
+    """
+    data, origins = _read_with_bases(Path(path))
+    for text in overrides:
+        apply_override(data, origins, text)
+    return config_from_data(data, str(path), origins, list(overrides))
