@@ -142,3 +142,160 @@ def test_user_error_in_a_real_process_is_one_line(tmp_path):
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert done.stderr.startswith("error: ") and "missing.npz: file not found" in done.stderr
     assert not (tmp_path / "runs").exists()
+
+
+# ----------------------------------------------------------------- smoke runs, overrides, --json
+
+
+def run_json(capsys, *args: str) -> tuple[int, dict]:
+    code = cli.run(list(args))
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out)  # stdout must be one JSON document and nothing else
+
+
+def test_smoke_run_is_quick_marked_and_json(tmp_path, capsys):
+    code, out = run_json(capsys, "fit", str(CONFIGS / "digits_mlp.yaml"), "--smoke", "--json", "--runs-dir", str(tmp_path))
+    assert code == 0 and out["status"] == "completed" and out["smoke"] is True and out["epochs"] == 1
+    run_dir = Path(out["run_dir"])
+    assert run_dir.name.endswith("-digits_mlp-smoke")
+    assert json.loads((run_dir / runs.RUN).read_text())["smoke"] is True
+    assert len((run_dir / runs.HISTORY).read_text().splitlines()) == 2  # header + one epoch
+    assert set(out["test"]) == {"loss", "accuracy"}
+
+
+def test_smoke_never_swaps_in_other_data(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "k"))
+    monkeypatch.delenv("DLTRAIN_DATA_DIR", raising=False)
+    assert cli.run(["fit", str(CONFIGS / "mnist_cnn.yaml"), "--smoke", "--runs-dir", str(tmp_path / "r")]) == 2
+    line = one_error_line(capsys)
+    assert "dataset 'mnist' not found" in line and "(no download)" in line and "--synthetic" in line
+    assert not (tmp_path / "r").exists()
+
+
+def test_smoke_synthetic_has_the_dataset_shape(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "k"))
+    code, out = run_json(capsys, "fit", str(CONFIGS / "mnist_cnn.yaml"), "--smoke", "--synthetic", "--json",
+                         "--runs-dir", str(tmp_path / "r"))
+    assert code == 0
+    run_dir = Path(out["run_dir"])
+    assert json.loads((run_dir / runs.RUN).read_text())["synthetic_data"] is True
+    assert "(None, 26, 26, 32)" in (run_dir / runs.SUMMARY).read_text()  # the real 28x28x1 input shape
+
+
+def test_synthetic_needs_smoke_and_a_builtin(tiny_config, tmp_path, capsys):
+    assert cli.run(["fit", str(CONFIGS / "mnist_cnn.yaml"), "--synthetic"]) == 2
+    assert "--synthetic only goes with --smoke" in one_error_line(capsys)
+    assert cli.run(["fit", str(tiny_config), "--smoke", "--synthetic", "--runs-dir", str(tmp_path / "r")]) == 2
+    assert "generates data for built-in datasets" in one_error_line(capsys)
+
+
+def test_divergence_exits_1_and_marks_the_run_failed(tiny_config, tmp_path, capsys):
+    code, out = run_json(capsys, "fit", str(tiny_config), "--json", "--runs-dir", str(tmp_path / "r"),
+                         "--set", "optimizer={SGD: {learning_rate: 1.0e+30}}", "--set", "training.epochs=2")
+    assert code == 1 and out["status"] == "failed" and "loss" in out["error"]
+    (run_dir,) = (tmp_path / "r").iterdir()
+    status = json.loads((run_dir / runs.RUN).read_text())
+    assert status["status"] == "failed" and "TrainingFailed" in status["reason"]
+
+
+def test_overrides_are_used_and_recorded(tiny_config, tmp_path, capsys):
+    code, out = run_json(capsys, "fit", str(tiny_config), "--json", "--runs-dir", str(tmp_path / "r"),
+                         "--set", "training.epochs=2", "--set", "model.hidden_units=[4]")
+    assert code == 0 and out["epochs"] == 2
+    saved = (Path(out["run_dir"]) / runs.CONFIG).read_text()
+    assert "# override: --set training.epochs=2" in saved and "# override: --set model.hidden_units=[4]" in saved
+    from dltrain.config import load_config
+
+    reloaded = load_config(Path(out["run_dir"]) / runs.CONFIG)
+    assert reloaded.training.epochs == 2 and reloaded.model.hidden_units == [4]
+
+
+def test_bad_override_is_a_one_line_error(tiny_config, capsys):
+    assert cli.run(["fit", str(tiny_config), "--set", "training.bach_size=3"]) == 2
+    assert "error: --set training.bach_size=3: training.bach_size: unknown key 'bach_size'; did you mean 'batch_size'?" in one_error_line(capsys)
+
+
+def test_bad_input_as_json(tiny_config, capsys):
+    code, out = run_json(capsys, "fit", str(tiny_config), "--json", "--set", "training.epochs=-1")
+    assert code == 2 and out["status"] == "error"
+    (err,) = out["errors"]
+    assert err["key"] == "training.epochs" and err["file"] == "--set training.epochs=-1" and "greater than 0" in err["message"]
+
+
+def test_evaluate_json_and_overrides(tiny_config, tmp_path, capsys):
+    code, out = run_json(capsys, "fit", str(tiny_config), "--json", "--runs-dir", str(tmp_path / "r"))
+    code, ev = run_json(capsys, "evaluate", out["run_dir"], "--json", "--set", "training.batch_size=7")
+    assert code == 0 and ev["test"]["accuracy"] == pytest.approx(out["test"]["accuracy"], abs=1e-6)
+
+
+def test_validate_directories_and_globs(write_config, capsys):
+    assert cli.run(["validate", str(CONFIGS)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == len(list(CONFIGS.glob("*.yaml")))
+    assert cli.run(["validate", str(CONFIGS / "mnist_*.yaml")]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert cli.run(["validate", str(CONFIGS / "nothing_*.yaml")]) == 2
+    assert "no config matches" in one_error_line(capsys)
+
+
+def test_validate_json_lists_every_problem(write_config, capsys):
+    bad = write_config("training: {epochs: 0, batch_size: 0}\n", name="bad.yaml")
+    code, out = run_json(capsys, "validate", str(CONFIGS / "digits_mlp.yaml"), str(bad), "--json")
+    assert code == 2 and out["status"] == "error" and len(out["errors"]) == 2
+    good, wrong = out["configs"]
+    assert good["ok"] and good["config"]["training"]["epochs"] == 60
+    assert not wrong["ok"] and {e["key"] for e in wrong["errors"]} == {"training.epochs", "training.batch_size"}
+
+
+def test_validate_show_origin(capsys):
+    assert cli.run(["validate", str(CONFIGS / "fashion_mnist_cnn.yaml"), "--show", "--origin", "--set", "seed=3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    line_of = {ln.split(":")[0].strip(): ln for ln in lines if "#" in ln}
+    assert line_of["seed"].endswith("# --set seed=3")
+    assert line_of["dataset"].endswith("fashion_mnist_cnn.yaml:7")
+    base_line = next(i for i, ln in enumerate((CONFIGS / "mnist_cnn.yaml").read_text().splitlines(), 1) if "batch_size:" in ln)
+    assert line_of["batch_size"].endswith(f"mnist_cnn.yaml:{base_line}")  # inherited from the base
+    assert line_of["test_split"].endswith("# default")
+    assert line_of["name"].endswith("# the file's name")
+
+
+def test_validate_build_prints_layers(capsys):
+    assert cli.run(["validate", str(CONFIGS / "mnist_cnn.yaml"), "--build"]) == 0
+    out = capsys.readouterr().out
+    assert "(Conv2D)" in out and "(None, 26, 26, 32)" in out and "total parameters: 693,962" in out
+
+
+def test_validate_build_catches_broken_shapes(capsys):
+    code = cli.run(["validate", str(CONFIGS / "fashion_mnist_cnn.yaml"), "--build", "--set", "model.conv_blocks[0].pool_size=40"])
+    assert code == 2
+    line = one_error_line(capsys)
+    assert "fashion_mnist_cnn.yaml" in line or "--set model.conv_blocks[0].pool_size=40" in line
+    assert "cannot take inputs of shape (28, 28, 1)" in line
+
+
+def test_validate_build_json(capsys):
+    code, out = run_json(capsys, "validate", str(CONFIGS / "mnist_mlp.yaml"), "--build", "--json")
+    assert code == 0 and out["configs"][0]["parameters"] == 669_706
+    assert [layer["class"] for layer in out["configs"][0]["layers"]] == ["Dense", "Dense", "Dense"]
+
+
+def test_interrupt_exits_130_and_marks_the_run(tmp_path, npz_file):
+    """Ctrl-C during a real fit: exit 130, run.json says interrupted."""
+    import signal
+    import time
+
+    config = tmp_path / "long.yaml"
+    config.write_text(f"data: {{dataset: npz, path: {npz_file}}}\nmodel: {{hidden_units: [512, 512]}}\n"
+                      "training: {epochs: 100000, batch_size: 8}\n")
+    proc = subprocess.Popen([sys.executable, "-c", "from dltrain.cli import main; main()", "fit", str(config),
+                             "--runs-dir", str(tmp_path / "r")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((tmp_path / "r").glob("*/history.csv")):
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    (run_dir,) = (tmp_path / "r").iterdir()
+    assert json.loads((run_dir / runs.RUN).read_text())["status"] == "interrupted"

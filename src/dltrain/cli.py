@@ -1,20 +1,26 @@
 """The ``dltrain`` command: parses, calls the library, prints.
 
-TensorFlow is imported only inside the commands that train or evaluate, so
-``dltrain --help`` and ``dltrain validate`` stay fast.
+TensorFlow is imported only inside the commands that need it (``fit``,
+``evaluate``, ``validate --build``), so ``dltrain --help`` and ``dltrain
+validate`` stay fast. With ``--json`` a command prints one JSON document on
+stdout and nothing else, errors included.
+
+Exit codes, the same for every command: 0 success, 1 training failed (a
+non-finite loss), 2 bad input (config, data, arguments), 130 interrupted.
 """
 
 from __future__ import annotations
 
+import glob
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from dltrain.errors import UserError
+from dltrain.errors import Problem, TrainingFailed, UserError
 
-# Exit codes, the same for every command.
 EXIT_OK, EXIT_FAILED, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 app = typer.Typer(
@@ -25,58 +31,125 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: importing rich's help renderer costs ~80 ms per call
 )
 
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", help="Override a config value: KEY.PATH=VALUE (VALUE is YAML). Repeatable.",
+                 metavar="KEY=VALUE"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 
-def _err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+
+def _print_json(data: dict) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _problem_dict(problem: Problem) -> dict:
+    return {"file": problem.file, "line": problem.line, "key": problem.key, "message": problem.message}
 
 
 @app.command()
 def fit(
     config: Annotated[Path, typer.Argument(help="The YAML config to train.", metavar="CONFIG")],
     runs_dir: Annotated[Path, typer.Option(help="Where run directories are created.")] = Path("runs"),
+    overrides: SetOption = None,
+    smoke: Annotated[bool, typer.Option("--smoke", help="Quick check: 1 epoch of 2 batches on a slice of the data.")] = False,
+    synthetic: Annotated[bool, typer.Option("--synthetic", help="With --smoke: generated data of the dataset's shape.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Train the model a config describes; write a new run directory."""
     from dltrain.config import load_config
 
-    cfg = load_config(config)
+    if synthetic and not smoke:
+        raise UserError("--synthetic only goes with --smoke: real training never uses generated data")
+    cfg = load_config(config, overrides or [])
     from dltrain import report, training
 
-    result = training.fit(cfg, runs_dir=runs_dir)
-    report.print_table(report.fit_summary(result))
+    result = training.fit(cfg, runs_dir=runs_dir, smoke=smoke, synthetic=synthetic, verbose=0 if as_json else None)
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        report.print_table(report.fit_summary(result))
 
 
 @app.command()
 def evaluate(
     target: Annotated[Path, typer.Argument(help="A run directory or a .keras model file.", metavar="RUN_DIR|MODEL.keras")],
     config: Annotated[Optional[Path], typer.Option(help="Config describing the test data (default: the run's).")] = None,
+    overrides: SetOption = None,
     unsafe: Annotated[bool, typer.Option(help="Allow models that contain code (Lambda layers).")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Reload a trained model and report its test metrics."""
     from dltrain import report, training
 
-    result = training.evaluate(target, config, unsafe=unsafe)
-    report.print_table(report.evaluation_summary(result))
+    result = training.evaluate(target, config, unsafe=unsafe, overrides=overrides or [])
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        report.print_table(report.evaluation_summary(result))
+
+
+def expand_config_paths(args: list[Path]) -> list[Path]:
+    """Config files named by paths, directories (searched for *.yaml/*.yml) and globs."""
+    found: list[Path] = []
+    for arg in args:
+        if arg.is_dir():
+            found += sorted(p for p in arg.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        elif not arg.exists() and glob.has_magic(str(arg)):
+            matches = sorted(Path(m) for m in glob.glob(str(arg), recursive=True))
+            if not matches:
+                raise UserError(f"no config matches {arg}")
+            found += matches
+        else:
+            found.append(arg)
+    if not found:
+        raise UserError(f"no .yaml configs in {', '.join(map(str, args))}")
+    return found
 
 
 @app.command()
 def validate(
-    configs: Annotated[list[Path], typer.Argument(help="Config files to check.", metavar="CONFIG")],
-    show: Annotated[bool, typer.Option(help="Print the resolved config, every default filled in.")] = False,
+    configs: Annotated[list[Path], typer.Argument(help="Config files, directories or globs.", metavar="CONFIG")],
+    overrides: SetOption = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the resolved config, every default filled in.")] = False,
+    origin: Annotated[bool, typer.Option("--origin", help="With --show: where each value came from.")] = False,
+    build: Annotated[bool, typer.Option("--build", help="Also build the model with Keras (no data loaded).")] = False,
+    as_json: JsonOption = False,
 ) -> None:
-    """Check configs without importing TensorFlow; print every problem."""
+    """Check configs (without TensorFlow unless --build); report every problem."""
+    from dltrain import report
     from dltrain.config import load_config
 
-    problems = []
-    for path in configs:
+    problems: list[Problem] = []
+    checked: list[dict] = []
+    for path in expand_config_paths(configs):
+        entry: dict = {"path": str(path), "ok": False}
+        checked.append(entry)
         try:
-            cfg = load_config(path)
+            cfg = load_config(path, overrides or [])
+            if build:
+                from dltrain import training
+
+                model = training.check_build(cfg)
+                entry.update(parameters=model.count_params(), layers=report.layer_rows(model))
         except UserError as err:
             problems += err.problems
+            entry["errors"] = [_problem_dict(p) for p in err.problems]
+            continue
+        entry.update(ok=True, config=cfg.resolved())
+        if as_json:
             continue
         if show:
-            print(f"# {path}\n{cfg.to_yaml()}")
+            print(f"# {path}")
+            print(report.config_with_origins(cfg) if origin else cfg.to_yaml())
         else:
             print(f"ok {path}")
+        if build:
+            print(report.layer_table_text(model))
+    if as_json:
+        _print_json({"status": "error" if problems else "ok", "configs": checked,
+                     "errors": [_problem_dict(p) for p in problems]})
+        raise typer.Exit(EXIT_USER_ERROR if problems else EXIT_OK)
     if problems:
         raise UserError(problems)
 
@@ -84,18 +157,27 @@ def validate(
 def run(args: list[str] | None = None) -> int:
     """Runs one dltrain command in-process and returns its exit code.
 
-    User errors print one line each (``error: FILE:LINE: KEY: message``) and
-    give exit code 2; a training failure 1; an interrupt 130. Other
-    exceptions are dltrain's bugs and keep their traceback.
+    User errors print one line each (``error: FILE:LINE: KEY: message``), or
+    a JSON document with ``--json``. Other exceptions are dltrain's bugs and
+    keep their traceback.
     """
+    args = list(sys.argv[1:] if args is None else args)
+    as_json = "--json" in args
     try:
         result = app(args=args, standalone_mode=False, prog_name="dltrain")
     except UserError as err:
-        for problem in err.problems:
-            _err(f"error: {problem}")
+        if as_json:
+            _print_json({"status": "error", "errors": [_problem_dict(p) for p in err.problems]})
+        else:
+            for problem in err.problems:
+                print(f"error: {problem}", file=sys.stderr, flush=True)
         return EXIT_USER_ERROR
+    except TrainingFailed as err:
+        _print_json({"status": "failed", "error": str(err)}) if as_json else print(
+            f"training failed: {err}", file=sys.stderr, flush=True)
+        return EXIT_FAILED
     except (KeyboardInterrupt, typer.Abort):
-        _err("interrupted")
+        _print_json({"status": "interrupted"}) if as_json else print("interrupted", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
     except typer.Exit as exit_:
         return exit_.exit_code
@@ -107,11 +189,12 @@ def run(args: list[str] | None = None) -> int:
 
 def main() -> None:
     """The console script."""
-    if len(sys.argv) > 1 and sys.argv[1] in ("fit", "evaluate"):
+    args = sys.argv[1:]
+    if args[:1] in (["fit"], ["evaluate"]) or "--build" in args:
         from dltrain.quiet import silence_native_stderr
 
         silence_native_stderr()  # before TensorFlow is imported: it prints while loading
-    sys.exit(run(sys.argv[1:]))
+    sys.exit(run(args))
 
 
 if __name__ == "__main__":

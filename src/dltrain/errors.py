@@ -4,7 +4,8 @@ Anything a user causes — bad YAML, an unknown key, a wrong type, a missing
 data file, an impossible model shape — raises :class:`UserError`. Its message
 names the file, the YAML line and the key path, and says how to fix it. The
 CLI prints it on one line per problem and exits with code 2; tracebacks are
-kept for dltrain's own bugs.
+kept for dltrain's own bugs. A training that runs but diverges raises
+:class:`TrainingFailed` instead (exit code 1).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ class UserError(Exception):
                 for p in self.problems
             ]
         )
+
+
+class TrainingFailed(Exception):
+    """Training ran but failed (a non-finite loss): exit code 1, the run marked failed."""
 
 
 def format_key(path: tuple) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -49,3 +50,68 @@ def evaluation_summary(result: EvalResult) -> Table:
 def print_table(table: Table, console: Console | None = None) -> None:
     """Prints a table to the terminal."""
     (console or Console()).print(table)
+
+
+def layer_rows(model) -> list[dict]:
+    """Each layer's name, class, output shape and parameter count."""
+    return [
+        {"name": layer.name, "class": type(layer).__name__, "output_shape": list(layer.output.shape),
+         "parameters": layer.count_params()}
+        for layer in model.layers
+    ]
+
+
+def layer_table_text(model) -> str:
+    """The layer table and parameter count, as plain text."""
+    rows = layer_rows(model)
+    lines = [f"{'layer':<28} {'output shape':<22} {'parameters':>12}"]
+    for row in rows:
+        shape = "(" + ", ".join("None" if d is None else str(d) for d in row["output_shape"]) + ")"
+        lines.append(f"{row['name'] + ' (' + row['class'] + ')':<28} {shape:<22} {row['parameters']:>12,}")
+    lines.append(f"total parameters: {model.count_params():,}")
+    return "\n".join(lines) + "\n"
+
+
+def _origin_text(origin) -> str:
+    file, line = origin
+    return f"{file}:{line}" if line else str(file)
+
+
+def config_with_origins(config) -> str:
+    """The resolved config as YAML with, beside each value, where it came from.
+
+    Origins are the file and line that set it (a base config's too), the
+    ``--set`` that gave it, or ``default``.
+    """
+    out: list[str] = []
+
+    def inline(value) -> str:
+        return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
+
+    def emit(data: dict, path: tuple, indent: int) -> None:
+        for key, value in data.items():
+            here = path + (key,)
+            pad = "  " * indent
+            if isinstance(value, dict) and value and not _is_keras_object(here, value):
+                out.append(f"{pad}{key}:")
+                emit(value, here, indent + 1)
+                continue
+            if isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+                out.append(f"{pad}{key}:{'':<1}")
+                for i, item in enumerate(value):
+                    out.append(_with_origin(f"{pad}  - {inline(item)}", config.origins.get(here + (i,)) or
+                                            config.origins.get(here)))
+                continue
+            origin = config.origins.get(here) or (("the file's name", None) if here == ("name",) else None)
+            out.append(_with_origin(f"{pad}{key}: {inline(value)}", origin))
+
+    emit(config.resolved(), (), 0)
+    return "\n".join(out) + "\n"
+
+
+def _is_keras_object(path: tuple, value: dict) -> bool:
+    return path in (("loss",), ("optimizer",)) and len(value) == 1
+
+
+def _with_origin(text: str, origin) -> str:
+    return f"{text:<48} # {_origin_text(origin) if origin else 'default'}"

@@ -1,7 +1,8 @@
 """Run directories: created atomically, never overwritten, written safely.
 
 A run directory is ``<runs>/<YYYYmmdd-HHMMSS>-<config name>`` (``-2``, ``-3``
-... when two runs start in the same second). Its files, all plain:
+... when two runs start in the same second; ``-smoke`` for smoke runs, which
+``run.json`` also marks). Its files, all plain:
 
 ==================  ==========================================================
 ``config.yaml``     the resolved config, every default filled in
@@ -94,10 +95,11 @@ def now() -> str:
 class RunStatus:
     """Keeps ``run.json`` true: running, then completed, failed or interrupted."""
 
-    def __init__(self, run_dir: Path):
+    def __init__(self, run_dir: Path, smoke: bool = False, synthetic: bool = False):
         self.path = run_dir / RUN
         self.started = time.monotonic()
-        self.data = {"status": "running", "started": now(), "ended": None, "duration_seconds": None, "reason": None}
+        self.data = {"status": "running", "started": now(), "ended": None, "duration_seconds": None, "reason": None,
+                     "smoke": smoke, "synthetic_data": synthetic}
         write_json(self.path, self.data)
 
     def end(self, status: str, reason: str | None = None) -> None:

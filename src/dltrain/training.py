@@ -18,10 +18,10 @@ import numpy as np
 
 from dltrain import runs
 from dltrain.config import Config, data_path, load_config, resolve_seed
-from dltrain.data import Prepared, load_arrays, prepare
-from dltrain.data.pipeline import evaluation_dataset, training_dataset
+from dltrain.data import Prepared, load_arrays, model_input_shape, prepare, sample_spec, synthetic_arrays
+from dltrain.data.pipeline import evaluation_dataset, steps_for, training_dataset
 from dltrain.environment import describe
-from dltrain.errors import UserError
+from dltrain.errors import TrainingFailed, UserError
 from dltrain.models import build_model, compile_model, make_callbacks, summary_text
 from dltrain.tf_quiet import keras, tf
 
@@ -38,6 +38,20 @@ class FitResult:
     epochs_run: int
     seconds: float
     parameters: int = 0
+    smoke: bool = False
+
+    def as_dict(self) -> dict:
+        """The result as JSON-ready data (for ``--json``)."""
+        return {
+            "status": "completed",
+            "run_dir": str(self.run_dir),
+            "smoke": self.smoke,
+            "epochs": self.epochs_run,
+            "seconds": round(self.seconds, 3),
+            "parameters": self.parameters,
+            "best": {"monitor": self.monitor, "value": self.best_value},
+            "test": self.test_metrics,
+        }
 
 
 @dataclass
@@ -49,11 +63,18 @@ class EvalResult:
     written_to: Path
     fit_metrics: dict[str, float] | None = field(default=None)
 
+    def as_dict(self) -> dict:
+        """The result as JSON-ready data (for ``--json``)."""
+        return {"status": "completed", "model": str(self.model_path), "test": self.metrics,
+                "at_fit": self.fit_metrics, "written_to": str(self.written_to)}
+
 
 class EpochStats(keras.callbacks.Callback):
     """Adds the learning rate and the epoch's wall time to each epoch's logs.
 
-    It runs before CSVLogger and History, which then record both.
+    It runs before CSVLogger and History, which then record both. It also
+    stops training after an epoch whose loss is not finite: checked once an
+    epoch, it costs nothing per step (unlike TerminateOnNaN).
     """
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -64,6 +85,8 @@ class EpochStats(keras.callbacks.Callback):
             return
         logs["learning_rate"] = float(keras.ops.convert_to_tensor(self.model.optimizer.learning_rate))
         logs["epoch_seconds"] = round(time.perf_counter() - self._start, 4)
+        if not np.isfinite(logs.get("loss", 0.0)):
+            self.model.stop_training = True
 
 
 def _default_monitor(config: Config, prepared: Prepared) -> str:
@@ -115,12 +138,48 @@ def _resolved_for_run(config: Config) -> Config:
     return saved
 
 
+def _config_header(config: Config) -> str:
+    lines = [f"# The resolved config of this run: {config.source or 'built in code'}, every default filled in."]
+    lines += [f"# override: --set {text}" for text in config.overrides]
+    return "\n".join(lines) + "\n"
+
+
 def _verbosity() -> int:
     # A live progress bar on a terminal; one line per epoch in logs and CI.
     return 1 if sys.stdout.isatty() else 2
 
 
-def fit(config: Config, runs_dir: str | Path = "runs", argv: list[str] | None = None, verbose: int | None = None) -> FitResult:
+SMOKE_BATCHES = 2  # training and validation batches a smoke run takes
+
+
+def _arrays(config: Config, smoke: bool, synthetic: bool):
+    """The dataset; for a smoke run a slice of it (or generated data of its shape)."""
+    batch = config.training.batch_size
+    # Enough samples for the validation split to hold a couple of batches too.
+    n_train, n_test = 4 * SMOKE_BATCHES * batch, SMOKE_BATCHES * batch
+    if synthetic:
+        return synthetic_arrays(config, n_train, n_test)
+    arrays = load_arrays(config, download=not smoke)  # a smoke run never waits on a download
+    return arrays.head(n_train, n_test) if smoke else arrays
+
+
+def _check_finite(history: dict, test_metrics: dict) -> None:
+    for epoch, loss in enumerate(history.get("loss", []), start=1):
+        if not np.isfinite(loss):
+            raise TrainingFailed(f"the training loss became {loss} in epoch {epoch}; lower the learning rate "
+                                 "or check the data for extreme values")
+    if not np.isfinite(test_metrics.get("loss", 0.0)):
+        raise TrainingFailed(f"the test loss is {test_metrics['loss']}; the model diverged")
+
+
+def fit(
+    config: Config,
+    runs_dir: str | Path = "runs",
+    argv: list[str] | None = None,
+    verbose: int | None = None,
+    smoke: bool = False,
+    synthetic: bool = False,
+) -> FitResult:
     """Trains the model a config describes and writes a new run directory.
 
     Everything that can be checked is checked before the run directory is
@@ -132,15 +191,21 @@ def fit(config: Config, runs_dir: str | Path = "runs", argv: list[str] | None = 
         argv: the command line to record (default: ``sys.argv``).
         verbose: Keras's verbosity (default: a progress bar on a terminal,
             one line per epoch otherwise).
+        smoke: a quick check: one epoch of a couple of batches on a slice of
+            the real data, then a slice of the test set. The run directory is
+            marked as a smoke run.
+        synthetic: with ``smoke``, generated data of the dataset's shape and
+            classes instead of the real data.
 
     Returns:
         A :class:`FitResult`.
 
     Raises:
         UserError: the config, data or model is wrong; no run directory is left.
+        TrainingFailed: the loss became NaN or infinite; the run is marked failed.
     """
     seed = resolve_seed(config)
-    prepared = prepare(load_arrays(config), config)
+    prepared = prepare(_arrays(config, smoke, synthetic), config)
 
     keras.utils.set_random_seed(seed)
     strategy = tf.distribute.get_strategy()  # the default one; a real strategy slots in here
@@ -151,16 +216,16 @@ def fit(config: Config, runs_dir: str | Path = "runs", argv: list[str] | None = 
     monitor = _default_monitor(config, prepared)
     _check_monitors(config, user_callbacks, logged_names(model, prepared, config), monitor)
 
-    batch_size, epochs = config.training.batch_size, config.training.epochs
+    batch_size, epochs = config.training.batch_size, 1 if smoke else config.training.epochs
     train_ds, steps = training_dataset(
         prepared.x_train, prepared.y_train, batch_size, epochs, seed, shuffle=config.data.shuffle
     )
     val_ds = None if prepared.x_val is None else evaluation_dataset(prepared.x_val, prepared.y_val, batch_size)
 
-    run_dir = runs.create_run_dir(runs_dir, config.name)
-    status = runs.RunStatus(run_dir)
+    run_dir = runs.create_run_dir(runs_dir, config.name + ("-smoke" if smoke else ""))
+    status = runs.RunStatus(run_dir, smoke=smoke, synthetic=synthetic)
     try:
-        runs.write_text(run_dir / runs.CONFIG, _resolved_for_run(config).to_yaml())
+        runs.write_text(run_dir / runs.CONFIG, _config_header(config) + _resolved_for_run(config).to_yaml())
         runs.write_json(run_dir / runs.ENVIRONMENT, describe(seed, argv, config.source))
         runs.write_text(run_dir / runs.SUMMARY, summary_text(model))
         checkpoint = keras.callbacks.ModelCheckpoint(run_dir / runs.BEST, monitor=monitor, save_best_only=True)
@@ -169,9 +234,10 @@ def fit(config: Config, runs_dir: str | Path = "runs", argv: list[str] | None = 
         history = model.fit(
             train_ds,
             epochs=epochs,
-            steps_per_epoch=steps,
+            steps_per_epoch=min(steps, SMOKE_BATCHES) if smoke else steps,
             shuffle=False,  # the pipeline already reshuffles per (seed, epoch)
             validation_data=val_ds,
+            validation_steps=min(SMOKE_BATCHES, steps_for(len(prepared.x_val), batch_size)) if smoke and val_ds is not None else None,
             callbacks=callbacks,
             verbose=_verbosity() if verbose is None else verbose,
         )
@@ -180,6 +246,7 @@ def fit(config: Config, runs_dir: str | Path = "runs", argv: list[str] | None = 
         test_metrics = _evaluate(model, prepared, batch_size)
         best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
         runs.write_json(run_dir / runs.METRICS, {"test": test_metrics, "best": {"monitor": monitor, "value": best}})
+        _check_finite(history.history, test_metrics)
     except KeyboardInterrupt:
         status.end("interrupted", "interrupted by the user")
         raise
@@ -199,7 +266,25 @@ def fit(config: Config, runs_dir: str | Path = "runs", argv: list[str] | None = 
         epochs_run=len(history.epoch),
         seconds=seconds,
         parameters=model.count_params(),
+        smoke=smoke,
     )
+
+
+def check_build(config: Config) -> keras.Model:
+    """Builds and compiles the model without loading the data (``validate --build``).
+
+    The input shape and class count of a built-in dataset are known in advance;
+    a local file is read for them.
+
+    Raises:
+        UserError: the model cannot be built for the data's shape, or a layer,
+            loss, optimizer, metric or callback is wrong.
+    """
+    sample_shape, num_classes = sample_spec(config)
+    model = build_model(config, model_input_shape(config, sample_shape), num_classes, config.label_encoding(num_classes))
+    compile_model(model, config)
+    make_callbacks(config)
+    return model
 
 
 def _evaluate(model: keras.Model, prepared: Prepared, batch_size: int) -> dict[str, float]:
@@ -225,7 +310,9 @@ def load_model(path: Path, unsafe: bool = False) -> keras.Model:
                         "or was not written by Keras 3", file=str(path)) from None
 
 
-def evaluate(target: str | Path, config_path: str | Path | None = None, unsafe: bool = False) -> EvalResult:
+def evaluate(
+    target: str | Path, config_path: str | Path | None = None, unsafe: bool = False, overrides: list[str] = ()
+) -> EvalResult:
     """Reloads a trained model and computes its test metrics.
 
     Args:
@@ -233,6 +320,7 @@ def evaluate(target: str | Path, config_path: str | Path | None = None, unsafe: 
         config_path: the config that describes the data (default: the run's
             ``config.yaml``).
         unsafe: allow models that contain code (Lambda layers).
+        overrides: ``--set`` overrides for the config (e.g. another data.path).
 
     Returns:
         An :class:`EvalResult`; the metrics are also written to
@@ -247,7 +335,7 @@ def evaluate(target: str | Path, config_path: str | Path | None = None, unsafe: 
         config_path = config_path or target.parent / runs.CONFIG
     if not Path(config_path).is_file():
         raise UserError("no config to describe the test data; pass --config CONFIG", file=str(config_path))
-    config = load_config(config_path)
+    config = load_config(config_path, overrides)
     resolve_seed(config)
     prepared = prepare(load_arrays(config), config)
     model = load_model(model_path, unsafe=unsafe)

@@ -282,8 +282,10 @@ def apply_override(data: dict, origins: dict[tuple, Origin], text: str) -> None:
                 raise UserError(f"--set {text}: {format_key(path[: i + 1])} is not an item of the list (it has {len(node)})")
             node = node[part]
         elif isinstance(node, dict):
-            if not isinstance(node.get(part), (dict, list)):
-                node[part] = {}
+            if node.get(part) is None:
+                node[part] = {}  # a section the file leaves to its defaults
+            elif not isinstance(node[part], (dict, list)):
+                raise UserError(f"--set {text}: {format_key(path[: i + 1])} holds a value, not a section")
             node = node[part]
         else:
             raise UserError(f"--set {text}: {format_key(path[:i])} holds a value, not a section")

@@ -106,6 +106,11 @@ def _reshape_rule(config: Config, sample_shape: tuple[int, ...]) -> str:
     return "none"
 
 
+def model_input_shape(config: Config, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape the model receives for raw samples of ``sample_shape``."""
+    return _reshape(np.empty((1, *sample_shape), np.float32), _reshape_rule(config, sample_shape)).shape[1:]
+
+
 def _reshape(x: np.ndarray, rule: str) -> np.ndarray:
     if rule == "flatten":
         return x.reshape(len(x), -1)

@@ -40,6 +40,25 @@ CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog
 SYSTEM_DIRS = {"fashion_mnist": [Path("/usr/share/datasets/fashion-mnist")]}
 
 
+@dataclass(frozen=True)
+class Spec:
+    """What a built-in dataset looks like, known without loading it."""
+
+    sample_shape: tuple[int, ...]
+    num_classes: int
+    dtype: str = "uint8"
+    class_names: tuple[str, ...] | None = None
+
+
+BUILTIN_SPECS = {
+    "digits": Spec((8, 8), 10, "float32"),
+    "mnist": Spec((28, 28), 10),
+    "fashion_mnist": Spec((28, 28), 10, class_names=tuple(FASHION_MNIST_CLASSES)),
+    "cifar10": Spec((32, 32, 3), 10, class_names=tuple(CIFAR10_CLASSES)),
+    "cifar100": Spec((32, 32, 3), 100),
+}
+
+
 @dataclass
 class Arrays:
     """A dataset as NumPy arrays, labels as integers 0..num_classes-1."""
@@ -72,6 +91,12 @@ class Arrays:
                 raise UserError(
                     f"x_{split} contains NaN or infinite values; clean the data first", file=self.origin or None
                 )
+
+
+    def head(self, n_train: int, n_test: int) -> Arrays:
+        """The first samples of each split, keeping the full dataset's classes."""
+        return Arrays(self.x_train[:n_train], self.y_train[:n_train], self.x_test[:n_test], self.y_test[:n_test],
+                      class_names=self.class_names, origin=self.origin)
 
 
 def _encode_labels(y_train: np.ndarray, y_test: np.ndarray, origin: str):
@@ -323,8 +348,9 @@ def load_builtin(config: Config, download: bool = True) -> Arrays:
         except Exception as err:  # noqa: BLE001  (any download failure means: not available)
             tried.append(f"Keras download ({type(err).__name__}: {str(err).splitlines()[0][:80]})")
     raise UserError(
-        f"dataset '{dataset}' not found; tried {'; '.join(tried)}. Put Keras's '{keras_name}' in one of those "
-        f"places, or set $DLTRAIN_DATA_DIR or data.path to a folder holding it",
+        f"dataset '{dataset}' not found; tried {'; '.join(tried)}{'' if download else ' (no download)'}. "
+        f"Put Keras's '{keras_name}' in one of those places, or set $DLTRAIN_DATA_DIR or data.path to a folder "
+        f"holding it{'' if download else ', or use --synthetic for generated data of its shape'}",
         file=config.source,
     )
 
@@ -386,3 +412,40 @@ def load_arrays(config: Config, download: bool = True) -> Arrays:
     if dataset == "csv":
         return load_csv(config)
     return load_builtin(config, download=download)
+
+
+def synthetic_arrays(config: Config, n_train: int, n_test: int) -> Arrays:
+    """Random data shaped like a built-in dataset (for CI machines without it).
+
+    Raises:
+        UserError: the config reads a local file, whose shape is not known.
+    """
+    spec = BUILTIN_SPECS.get(config.data.dataset)
+    if spec is None:
+        raise UserError(
+            f"--synthetic generates data for built-in datasets ({', '.join(BUILTIN_SPECS)}); "
+            f"a '{config.data.dataset}' config reads its own file: run it without --synthetic",
+            file=config.source,
+        )
+    rng = np.random.default_rng(config.seed or 0)
+    high = 255 if spec.dtype == "uint8" else 16
+
+    def split(n: int) -> tuple[np.ndarray, np.ndarray]:
+        x = rng.integers(0, high + 1, (n, *spec.sample_shape)).astype(spec.dtype)
+        return x, np.arange(n) % spec.num_classes  # every class present
+
+    (x_train, y_train), (x_test, y_test) = split(n_train), split(n_test)
+    names = list(spec.class_names) if spec.class_names else [str(i) for i in range(spec.num_classes)]
+    return Arrays(x_train, y_train, x_test, y_test, class_names=names, origin=f"synthetic {config.data.dataset}")
+
+
+def sample_spec(config: Config) -> tuple[tuple[int, ...], int]:
+    """(shape of one raw sample, number of classes), without loading a built-in dataset.
+
+    Local files are read: their shape is only known from the file.
+    """
+    spec = BUILTIN_SPECS.get(config.data.dataset)
+    if spec is not None:
+        return spec.sample_shape, spec.num_classes
+    arrays = load_arrays(config, download=False)
+    return tuple(arrays.x_train.shape[1:]), arrays.num_classes

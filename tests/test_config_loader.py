@@ -1,0 +1,152 @@
+"""Reading configs: `base:` inheritance, `--set` overrides, and where values came from."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import CONFIGS
+from dltrain.config import load_config
+from dltrain.errors import UserError
+
+
+@pytest.fixture
+def layered(write_config):
+    write_config(
+        """
+        name: parent
+        data:
+          dataset: mnist
+          scale: unit
+        model:
+          type: mlp
+          hidden_units: [512, 512]
+        optimizer: {SGD: {learning_rate: 0.1}}
+        training:
+          epochs: 10
+          batch_size: 128
+        """,
+        name="base.yaml",
+    )
+    return write_config(
+        """
+        base: base.yaml
+        data:
+          dataset: fashion_mnist
+        optimizer: {Adam: {beta_1: 0.8}}
+        training:
+          epochs: 3
+        """,
+        name="child.yaml",
+    )
+
+
+def test_child_overrides_base_key_by_key(layered):
+    config = load_config(layered)
+    assert config.data.dataset == "fashion_mnist" and config.data.scale == "unit"
+    assert config.model.hidden_units == [512, 512]
+    assert config.training.epochs == 3 and config.training.batch_size == 128
+    assert config.name == "child"  # never inherited
+
+
+def test_keras_objects_are_replaced_whole(layered):
+    config = load_config(layered)
+    assert config.optimizer.name == "Adam" and config.optimizer.kwargs == {"beta_1": 0.8}
+
+
+def test_model_of_another_type_replaces_the_base_model(write_config):
+    write_config("model:\n  layers:\n    - Flatten\n    - Dense: {}\n", name="b.yaml")
+    config = load_config(write_config("base: b.yaml\nmodel:\n  type: cnn\n", name="c.yaml"))
+    assert config.model.type == "cnn"
+
+
+def test_origins_name_file_and_line(layered, tmp_path):
+    config = load_config(layered)
+    assert config.origins[("data", "dataset")] == (str(layered), 3)
+    assert config.origins[("data", "scale")] == (str(tmp_path / "base.yaml"), 4)
+    assert ("optimizer", "SGD") not in config.origins  # replaced: the base's lines no longer apply
+    assert ("training", "batch_size") in config.origins and ("seed",) not in config.origins
+
+
+def test_error_inside_a_base_names_the_base_file(write_config):
+    base = write_config("training:\n  epochs: -1\n", name="base.yaml")
+    child = write_config("base: base.yaml\nmodel: {type: cnn}\n", name="child.yaml")
+    with pytest.raises(UserError) as info:
+        load_config(child)
+    assert str(info.value) == f"{base}:2: training.epochs: input should be greater than 0, got -1"
+
+
+def test_yaml_error_inside_a_base(write_config):
+    base = write_config("data:\n  dataset: [mnist\n", name="base.yaml")
+    with pytest.raises(UserError, match=f"{base}:3: YAML syntax error"):
+        load_config(write_config("base: base.yaml\n", name="child.yaml"))
+
+
+def test_missing_base(write_config):
+    with pytest.raises(UserError, match=r"child.yaml:2: base: base config .*nope.yaml not found; the path is relative to this file"):
+        load_config(write_config("seed: 1\nbase: nope.yaml\n", name="child.yaml"))
+
+
+def test_base_cycle(write_config):
+    write_config("base: b.yaml\n", name="a.yaml")
+    b = write_config("base: a.yaml\n", name="b.yaml")
+    with pytest.raises(UserError, match=r"base configs form a cycle: .*b.yaml -> .*a.yaml -> .*b.yaml"):
+        load_config(b)
+
+
+def test_base_of_a_base(write_config):
+    write_config("training: {epochs: 7, batch_size: 5}\n", name="a.yaml")
+    write_config("base: a.yaml\ntraining: {batch_size: 6}\n", name="b.yaml")
+    config = load_config(write_config("base: b.yaml\nseed: 3\n", name="c.yaml"))
+    assert (config.training.epochs, config.training.batch_size, config.seed) == (7, 6, 3)
+
+
+def test_shipped_fashion_configs_build_on_the_mnist_ones():
+    mlp = load_config(CONFIGS / "fashion_mnist_mlp.yaml")
+    assert mlp.training.batch_size == 128 and mlp.data.reshape == "flatten"  # from mnist_mlp.yaml
+    assert mlp.origins[("training", "batch_size")][0].endswith("mnist_mlp.yaml")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "check"),
+    [
+        (["training.epochs=3"], lambda c: c.training.epochs == 3),
+        (["optimizer.SGD.learning_rate=0.5"], lambda c: c.optimizer.kwargs["learning_rate"] == 0.5),
+        (["optimizer={Adam: {learning_rate: 0.001}}"], lambda c: c.optimizer.name == "Adam"),
+        (["model.hidden_units=[8, 4]"], lambda c: c.model.hidden_units == [8, 4]),
+        (["model.hidden_units[1]=7"], lambda c: c.model.hidden_units == [512, 7]),
+        (["model.hidden_units.0=9"], lambda c: c.model.hidden_units == [9, 512]),
+        (["data.path=null"], lambda c: c.data.path is None),
+        (["seed=1", "seed=2"], lambda c: c.seed == 2),  # later wins
+    ],
+)
+def test_overrides(layered, overrides, check):
+    layered.write_text(layered.read_text().replace("optimizer: {Adam: {beta_1: 0.8}}", "optimizer: {SGD: {learning_rate: 0.1}}"))
+    config = load_config(layered, overrides)
+    assert check(config)
+    assert config.overrides == overrides
+
+
+def test_override_origin(layered):
+    config = load_config(layered, ["model.hidden_units=[8]"])
+    assert config.origins[("model", "hidden_units")] == ("--set model.hidden_units=[8]", None)
+    assert config.origins[("model", "hidden_units", 0)] == ("--set model.hidden_units=[8]", None)
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("training.epochz=3", "--set training.epochz=3: training.epochz: unknown key 'epochz'; did you mean 'epochs'?"),
+        ("training.epochs=three", "--set training.epochs=three: training.epochs: input should be a valid integer"),
+        ("training.epochs", "--set training.epochs: expected KEY=VALUE"),
+        ("=3", "expected KEY=VALUE"),
+        ("training..epochs=3", "is not a key path"),
+        ("model.hidden_units[5]=3", "model.hidden_units[5] is not an item of the list (it has 2)"),
+        ("training.epochs=[1", "the value is not valid YAML"),
+        ("seed.value=3", "seed holds a value, not a section") ,
+    ],
+)
+def test_bad_overrides(layered, override, expected):
+    layered.write_text(layered.read_text() + "seed: 5\n")
+    with pytest.raises(UserError) as info:
+        load_config(layered, [override])
+    assert expected in str(info.value)
