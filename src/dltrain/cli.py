@@ -6,7 +6,8 @@ validate`` stay fast. With ``--json`` a command prints one JSON document on
 stdout and nothing else, errors included.
 
 Exit codes, the same for every command: 0 success, 1 training failed (a
-non-finite loss), 2 bad input (config, data, arguments), 130 interrupted.
+non-finite loss), 2 bad input (config, data, arguments), 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from dltrain.errors import Problem, TrainingFailed, UserError
+from dltrain.errors import Interrupted, Problem, TrainingFailed, UserError
 
-EXIT_OK, EXIT_FAILED, EXIT_USER_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USER_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 app = typer.Typer(
     help="Train Keras models from YAML config files.",
@@ -49,22 +50,34 @@ def _problem_dict(problem: Problem) -> dict:
 
 @app.command()
 def fit(
-    config: Annotated[Path, typer.Argument(help="The YAML config to train.", metavar="CONFIG")],
+    config: Annotated[Optional[Path], typer.Argument(help="The YAML config to train.", metavar="CONFIG")] = None,
     runs_dir: Annotated[Path, typer.Option(help="Where run directories are created.")] = Path("runs"),
     overrides: SetOption = None,
+    resume: Annotated[Optional[Path], typer.Option(help="Continue this run from its last completed epoch, in place.",
+                                                   metavar="RUN_DIR")] = None,
+    force: Annotated[bool, typer.Option("--force", help="With --resume: accept a config that differs from the run's.")] = False,
     smoke: Annotated[bool, typer.Option("--smoke", help="Quick check: 1 epoch of 2 batches on a slice of the data.")] = False,
     synthetic: Annotated[bool, typer.Option("--synthetic", help="With --smoke: generated data of the dataset's shape.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Train the model a config describes; write a new run directory."""
+    """Train the model a config describes; write a new run directory (or --resume one)."""
     from dltrain.config import load_config
 
     if synthetic and not smoke:
         raise UserError("--synthetic only goes with --smoke: real training never uses generated data")
-    cfg = load_config(config, overrides or [])
+    if config is None and resume is None:
+        raise UserError("give a CONFIG to train, or --resume RUN_DIR")
+    if resume is not None and smoke:
+        raise UserError("--smoke runs are not resumed; run the smoke check again")
+    if resume is not None and config is None:
+        config = resume / "config.yaml"
+        cfg = load_config(config, overrides) if overrides else None
+    else:
+        cfg = load_config(config, overrides or [])
     from dltrain import report, training
 
-    result = training.fit(cfg, runs_dir=runs_dir, smoke=smoke, synthetic=synthetic, verbose=0 if as_json else None)
+    result = training.fit(cfg, runs_dir=runs_dir, smoke=smoke, synthetic=synthetic, resume=resume, force=force,
+                          verbose=0 if as_json else None)
     if as_json:
         _print_json(result.as_dict())
     else:
@@ -176,6 +189,14 @@ def run(args: list[str] | None = None) -> int:
         _print_json({"status": "failed", "error": str(err)}) if as_json else print(
             f"training failed: {err}", file=sys.stderr, flush=True)
         return EXIT_FAILED
+    except Interrupted as err:
+        hint = f"dltrain fit --resume {err.run_dir}"
+        if as_json:
+            _print_json({"status": "interrupted", "signal": err.signal_name, "run_dir": str(err.run_dir), "resume": hint})
+        else:
+            print(f"interrupted ({err.signal_name}); the state of the last complete epoch is saved. Resume with:\n"
+                  f"  {hint}", file=sys.stderr, flush=True)
+        return EXIT_TERMINATED if err.signal_name == "SIGTERM" else EXIT_INTERRUPTED
     except (KeyboardInterrupt, typer.Abort):
         _print_json({"status": "interrupted"}) if as_json else print("interrupted", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
@@ -187,8 +208,21 @@ def run(args: list[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so training stops the same way."""
+
+    signal_name = "SIGTERM"
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
 def main() -> None:
     """The console script."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _raise_terminated)
     args = sys.argv[1:]
     if args[:1] in (["fit"], ["evaluate"]) or "--build" in args:
         from dltrain.quiet import silence_native_stderr

@@ -51,6 +51,15 @@ class UserError(Exception):
         )
 
 
+class Interrupted(KeyboardInterrupt):
+    """Training stopped by Ctrl-C (SIGINT) or SIGTERM; the run can be resumed."""
+
+    def __init__(self, run_dir, signal_name: str = "SIGINT"):
+        super().__init__(f"{signal_name}: run {run_dir} interrupted")
+        self.run_dir = run_dir
+        self.signal_name = signal_name
+
+
 class TrainingFailed(Exception):
     """Training ran but failed (a non-finite loss): exit code 1, the run marked failed."""
 

@@ -11,6 +11,7 @@ A run directory is ``<runs>/<YYYYmmdd-HHMMSS>-<config name>`` (``-2``, ``-3``
 ``summary.txt``     the model summary
 ``history.csv``     one row per epoch: losses, metrics, learning rate, epoch seconds
 ``best.keras``      the best checkpoint by ``training.monitor``
+``state/``          the last completed epoch's full state, for ``--resume``
 ``model.keras``     the final model
 ``metrics.json``    final test metrics
 ``evaluate.json``   written by ``dltrain evaluate``
@@ -102,9 +103,21 @@ class RunStatus:
                      "smoke": smoke, "synthetic_data": synthetic}
         write_json(self.path, self.data)
 
+    @classmethod
+    def resumed(cls, run_dir: Path, from_epoch: int, changes: list[str]) -> RunStatus:
+        """Marks an existing run as running again, recording the resume."""
+        status = cls.__new__(cls)
+        status.path = run_dir / RUN
+        status.started = time.monotonic()
+        status.data = read_json(status.path) if status.path.is_file() else {}
+        status.earlier_seconds = status.data.get("duration_seconds") or 0.0
+        status.data.setdefault("resumes", []).append({"at": now(), "from_epoch": from_epoch, "changes": changes})
+        status.data.update(status="running", ended=None, reason=None)
+        write_json(status.path, status.data)
+        return status
+
     def end(self, status: str, reason: str | None = None) -> None:
-        """Records the final status and the duration."""
-        self.data.update(
-            status=status, ended=now(), duration_seconds=round(time.monotonic() - self.started, 3), reason=reason
-        )
+        """Records the final status and the duration (all sessions of the run added up)."""
+        seconds = getattr(self, "earlier_seconds", 0.0) + time.monotonic() - self.started
+        self.data.update(status=status, ended=now(), duration_seconds=round(seconds, 3), reason=reason)
         write_json(self.path, self.data)

@@ -8,6 +8,8 @@ true when training fails or is interrupted.
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import sys
 import time
@@ -16,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dltrain import runs
+from dltrain import checkpoints, runs
 from dltrain.config import Config, data_path, load_config, resolve_seed
 from dltrain.data import Prepared, load_arrays, model_input_shape, prepare, sample_spec, synthetic_arrays
 from dltrain.data.pipeline import evaluation_dataset, steps_for, training_dataset
 from dltrain.environment import describe
-from dltrain.errors import TrainingFailed, UserError
+from dltrain.errors import Interrupted, TrainingFailed, UserError, format_key
 from dltrain.models import build_model, compile_model, make_callbacks, summary_text
 from dltrain.tf_quiet import keras, tf
 
@@ -72,9 +74,7 @@ class EvalResult:
 class EpochStats(keras.callbacks.Callback):
     """Adds the learning rate and the epoch's wall time to each epoch's logs.
 
-    It runs before CSVLogger and History, which then record both. It also
-    stops training after an epoch whose loss is not finite: checked once an
-    epoch, it costs nothing per step (unlike TerminateOnNaN).
+    It runs before CSVLogger and History, which then record both.
     """
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -85,8 +85,31 @@ class EpochStats(keras.callbacks.Callback):
             return
         logs["learning_rate"] = float(keras.ops.convert_to_tensor(self.model.optimizer.learning_rate))
         logs["epoch_seconds"] = round(time.perf_counter() - self._start, 4)
-        if not np.isfinite(logs.get("loss", 0.0)):
-            self.model.stop_training = True
+        # With oneDNN a Dense(relu) can turn NaN inputs into 0s: the loss stays
+        # finite while the weights are NaN (KERAS_NOTES.md). Check them once an epoch.
+        if not all(np.isfinite(w).all() for w in self.model.get_weights()):
+            raise TrainingFailed(f"the weights became NaN or infinite in epoch {epoch + 1}; "
+                                 "lower the learning rate or check the data")
+
+
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Stops training at the first batch whose loss is NaN or infinite.
+
+    Unlike TerminateOnNaN's graceful stop, it raises, so nothing after it
+    (a last checkpoint, the end-of-training hooks) overwrites the last good
+    state (keras#21771).
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            raise TrainingFailed(
+                f"the loss became {float(loss)} in epoch {self._epoch + 1}, batch {batch + 1}; the state of the "
+                "last complete epoch is kept. Lower the learning rate or check the data for extreme values"
+            )
 
 
 def _default_monitor(config: Config, prepared: Prepared) -> str:
@@ -172,21 +195,85 @@ def _check_finite(history: dict, test_metrics: dict) -> None:
         raise TrainingFailed(f"the test loss is {test_metrics['loss']}; the model diverged")
 
 
+def _flatten(data, path: tuple = ()) -> dict[tuple, object]:
+    if isinstance(data, dict) and data:
+        return {k: v for key, value in data.items() for k, v in _flatten(value, path + (key,)).items()}
+    return {path: data}
+
+
+def config_differences(old: Config, new: Config) -> list[str]:
+    """Each key whose value differs between two configs, as 'key: old → new'."""
+    a = _flatten(_resolved_for_run(old).resolved())
+    b = _flatten(_resolved_for_run(new).resolved())
+    return [f"{format_key(k)}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b), key=str)
+            if a.get(k) != b.get(k)]
+
+
+def _resume_config(run_dir: Path, config: Config | None, force: bool) -> tuple[Config, list[str]]:
+    """The config a resume continues with: the run's own, or a changed one with --force."""
+    if not (run_dir / runs.CONFIG).is_file():
+        raise UserError("not a run directory (no config.yaml); give the directory `dltrain fit` created",
+                        file=str(run_dir))
+    saved = load_config(run_dir / runs.CONFIG)
+    if config is None:
+        return saved, []
+    if config.seed is None:
+        config.seed = saved.seed  # a random seed was drawn once, at the start, and recorded
+    changes = config_differences(saved, config)
+    if changes and not force:
+        raise UserError(
+            f"the config differs from the run's ({'; '.join(changes)}); resume without changes, "
+            "or pass --force to resume with them (they are recorded in run.json)",
+            file=str(run_dir / runs.CONFIG),
+        )
+    return config, changes
+
+
+def _history_rows(path: Path, before_epoch: int | None = None) -> list[dict]:
+    """history.csv's complete rows (a kill can leave a partial last line)."""
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if None not in r.values() and r.get("epoch", "").isdigit()]
+    return [r for r in rows if before_epoch is None or int(r["epoch"]) < before_epoch]
+
+
+def _truncate_history(path: Path, epochs_done: int) -> None:
+    """Keeps the rows of the epochs already done, so each epoch appears once."""
+    rows = _history_rows(path, epochs_done)
+    if not rows:
+        path.unlink(missing_ok=True)
+        return
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    runs.write_text(path, out.getvalue())
+
+
+def _history_from_csv(path: Path) -> dict[str, list[float]]:
+    rows = _history_rows(path)
+    return {k: [float(r[k]) for r in rows] for k in (rows[0] if rows else {}) if k != "epoch"}
+
+
 def fit(
-    config: Config,
+    config: Config | None,
     runs_dir: str | Path = "runs",
     argv: list[str] | None = None,
     verbose: int | None = None,
     smoke: bool = False,
     synthetic: bool = False,
+    resume: str | Path | None = None,
+    force: bool = False,
 ) -> FitResult:
     """Trains the model a config describes and writes a new run directory.
 
     Everything that can be checked is checked before the run directory is
-    created, so a bad config or dataset leaves nothing behind.
+    created, so a bad config or dataset leaves nothing behind. The state is
+    saved after every epoch, so an interrupted or killed run can be resumed.
 
     Args:
-        config: the validated config.
+        config: the validated config (None to resume with the run's own).
         runs_dir: where run directories are created.
         argv: the command line to record (default: ``sys.argv``).
         verbose: Keras's verbosity (default: a progress bar on a terminal,
@@ -196,44 +283,77 @@ def fit(
             marked as a smoke run.
         synthetic: with ``smoke``, generated data of the dataset's shape and
             classes instead of the real data.
+        resume: a run directory to continue from its last completed epoch,
+            in place; ``training.epochs`` stays the total.
+        force: resume even though ``config`` differs from the run's.
 
     Returns:
         A :class:`FitResult`.
 
     Raises:
         UserError: the config, data or model is wrong; no run directory is left.
-        TrainingFailed: the loss became NaN or infinite; the run is marked failed.
+        TrainingFailed: the loss or the weights became NaN or infinite; the
+            run is marked failed and its last good state kept.
+        Interrupted: Ctrl-C or SIGTERM; the run is marked interrupted.
     """
+    changes: list[str] = []
+    saved_state = None
+    if resume is not None:
+        run_dir = Path(resume)
+        config, changes = _resume_config(run_dir, config, force)
+        saved_state = checkpoints.latest_state(run_dir)
+        if saved_state is None:
+            raise UserError("nothing to resume: no epoch of this run completed; start it again with dltrain fit",
+                            file=str(run_dir))
+        if saved_state.epochs_done >= config.training.epochs:
+            raise UserError(f"the run already trained all {config.training.epochs} epochs; to train longer, "
+                            f"resume with --set training.epochs=N --force", file=str(run_dir))
     seed = resolve_seed(config)
+    if config.training.deterministic:
+        tf.config.experimental.enable_op_determinism()
     prepared = prepare(_arrays(config, smoke, synthetic), config)
 
     keras.utils.set_random_seed(seed)
     strategy = tf.distribute.get_strategy()  # the default one; a real strategy slots in here
     with strategy.scope():
         model = build_model(config, prepared.input_shape, prepared.num_classes, prepared.label_encoding)
-        compile_model(model, config)
+        compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
     user_callbacks = make_callbacks(config)
     monitor = _default_monitor(config, prepared)
     _check_monitors(config, user_callbacks, logged_names(model, prepared, config), monitor)
 
     batch_size, epochs = config.training.batch_size, 1 if smoke else config.training.epochs
+    initial_epoch = saved_state.epochs_done if saved_state else 0
     train_ds, steps = training_dataset(
-        prepared.x_train, prepared.y_train, batch_size, epochs, seed, shuffle=config.data.shuffle
+        prepared.x_train, prepared.y_train, batch_size, epochs, seed, config.data.shuffle, initial_epoch
     )
     val_ds = None if prepared.x_val is None else evaluation_dataset(prepared.x_val, prepared.y_val, batch_size)
 
-    run_dir = runs.create_run_dir(runs_dir, config.name + ("-smoke" if smoke else ""))
-    status = runs.RunStatus(run_dir, smoke=smoke, synthetic=synthetic)
+    if resume is None:
+        run_dir = runs.create_run_dir(runs_dir, config.name + ("-smoke" if smoke else ""))
+        status = runs.RunStatus(run_dir, smoke=smoke, synthetic=synthetic)
+    else:
+        status = runs.RunStatus.resumed(run_dir, initial_epoch, changes)
     try:
-        runs.write_text(run_dir / runs.CONFIG, _config_header(config) + _resolved_for_run(config).to_yaml())
+        if resume is None or changes:
+            runs.write_text(run_dir / runs.CONFIG, _config_header(config) + _resolved_for_run(config).to_yaml())
         runs.write_json(run_dir / runs.ENVIRONMENT, describe(seed, argv, config.source))
         runs.write_text(run_dir / runs.SUMMARY, summary_text(model))
-        checkpoint = keras.callbacks.ModelCheckpoint(run_dir / runs.BEST, monitor=monitor, save_best_only=True)
-        callbacks = [*user_callbacks, EpochStats(), checkpoint, keras.callbacks.CSVLogger(run_dir / runs.HISTORY)]
+        _truncate_history(run_dir / runs.HISTORY, initial_epoch)
+        checkpoint = checkpoints.BestCheckpoint(run_dir / runs.BEST, monitor)
+        callbacks = [
+            *user_callbacks,
+            EpochStats(),
+            NonFiniteGuard(),
+            checkpoint,
+            keras.callbacks.CSVLogger(run_dir / runs.HISTORY, append=initial_epoch > 0),
+            checkpoints.TrainingState(run_dir, [*user_callbacks, checkpoint], saved_state),  # last: see its doc
+        ]
         started = time.perf_counter()
-        history = model.fit(
+        model.fit(
             train_ds,
             epochs=epochs,
+            initial_epoch=initial_epoch,
             steps_per_epoch=min(steps, SMOKE_BATCHES) if smoke else steps,
             shuffle=False,  # the pipeline already reshuffles per (seed, epoch)
             validation_data=val_ds,
@@ -242,28 +362,35 @@ def fit(
             verbose=_verbosity() if verbose is None else verbose,
         )
         seconds = time.perf_counter() - started
-        model.save(run_dir / runs.MODEL)
+        checkpoints.save_model_atomically(model, run_dir / runs.MODEL)
         test_metrics = _evaluate(model, prepared, batch_size)
         best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
         runs.write_json(run_dir / runs.METRICS, {"test": test_metrics, "best": {"monitor": monitor, "value": best}})
-        _check_finite(history.history, test_metrics)
-    except KeyboardInterrupt:
-        status.end("interrupted", "interrupted by the user")
-        raise
+        history = _history_from_csv(run_dir / runs.HISTORY)
+        _check_finite(history, test_metrics)
+    except KeyboardInterrupt as err:
+        how = getattr(err, "signal_name", "SIGINT")
+        status.end("interrupted", f"{how} during training")
+        raise Interrupted(run_dir, how) from None
     except UserError:
-        shutil.rmtree(run_dir, ignore_errors=True)  # a user's mistake leaves nothing behind
+        if resume is None:
+            shutil.rmtree(run_dir, ignore_errors=True)  # a user's mistake leaves nothing behind
         raise
+    except OSError as err:
+        status.end("failed", f"{type(err).__name__}: {err}"[:500])
+        raise UserError(f"cannot write the run: {err.strerror or err}; free some disk space or choose another "
+                        "--runs-dir", file=str(run_dir)) from None
     except BaseException as err:
         status.end("failed", f"{type(err).__name__}: {err}"[:500])
         raise
     status.end("completed")
     return FitResult(
         run_dir=run_dir,
-        history={k: [float(v) for v in vs] for k, vs in history.history.items()},
+        history=history,
         test_metrics=test_metrics,
         monitor=monitor,
         best_value=best,
-        epochs_run=len(history.epoch),
+        epochs_run=len(history.get("loss", [])),
         seconds=seconds,
         parameters=model.count_params(),
         smoke=smoke,

@@ -305,6 +305,11 @@ class TrainingConfig(Section):
         description="The logged metric that picks the best checkpoint (best.keras). Default: val_loss "
         "with validation data, loss without.",
     )
+    deterministic: bool = Field(
+        False,
+        description="TensorFlow's op determinism: two runs of a config give bit-identical histories and "
+        "metrics, and a resumed run ends where an uninterrupted one would. Costs speed (see README).",
+    )
     steps_per_execution: Annotated[int, Field(gt=0)] = Field(
         1, description="Batches run per call into TensorFlow (Keras's compile argument); same maths, less overhead."
     )
