@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import sys
 import time
@@ -74,7 +75,7 @@ class EvalResult:
 class EpochStats(keras.callbacks.Callback):
     """Adds the learning rate and the epoch's wall time to each epoch's logs.
 
-    It runs before CSVLogger and History, which then record both.
+    It runs before HistoryCSV and History, which then record both.
     """
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -90,6 +91,40 @@ class EpochStats(keras.callbacks.Callback):
         if not all(np.isfinite(w).all() for w in self.model.get_weights()):
             raise TrainingFailed(f"the weights became NaN or infinite in epoch {epoch + 1}; "
                                  "lower the learning rate or check the data")
+
+
+class HistoryCSV(keras.callbacks.Callback):
+    """Appends one row per epoch to history.csv, flushed to disk at once.
+
+    Keras's CSVLogger invents `val_*` columns filled with 'NA' when there is no
+    validation data; this writes exactly the logged values, in logging order.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self.keys: list[str] | None = None
+        if path.is_file():  # resuming: keep the columns already there
+            with open(path, newline="") as f:
+                header = next(csv.reader(f), None)
+            self.keys = header[1:] if header else None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        new_file = self.keys is None or not self.path.is_file()
+        if self.keys is None:
+            self.keys = list(logs)
+        with open(self.path, "a", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            if new_file:
+                writer.writerow(["epoch", *self.keys])
+            writer.writerow([epoch, *(_csv_value(logs.get(k)) for k in self.keys)])
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def _csv_value(value) -> str:
+    return "" if value is None else repr(float(value))
 
 
 class NonFiniteGuard(keras.callbacks.Callback):
@@ -253,7 +288,7 @@ def _truncate_history(path: Path, epochs_done: int) -> None:
 
 def _history_from_csv(path: Path) -> dict[str, list[float]]:
     rows = _history_rows(path)
-    return {k: [float(r[k]) for r in rows] for k in (rows[0] if rows else {}) if k != "epoch"}
+    return {k: [float(r[k]) if r[k] else float("nan") for r in rows] for k in (rows[0] if rows else {}) if k != "epoch"}
 
 
 def fit(
@@ -346,7 +381,7 @@ def fit(
             EpochStats(),
             NonFiniteGuard(),
             checkpoint,
-            keras.callbacks.CSVLogger(run_dir / runs.HISTORY, append=initial_epoch > 0),
+            HistoryCSV(run_dir / runs.HISTORY),
             checkpoints.TrainingState(run_dir, [*user_callbacks, checkpoint], saved_state),  # last: see its doc
         ]
         started = time.perf_counter()
