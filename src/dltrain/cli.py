@@ -102,6 +102,23 @@ def evaluate(
         report.print_table(report.evaluation_summary(result))
 
 
+@app.command()
+def reproduce(
+    run_dir: Annotated[Path, typer.Argument(help="A finished run directory.", metavar="RUN_DIR")],
+    runs_dir: Annotated[Optional[Path], typer.Option(help="Where the new run goes (default: beside the old one).")] = None,
+    as_json: JsonOption = False,
+) -> int:
+    """Re-run a finished run's saved config and check its test metrics match."""
+    from dltrain import report, training
+
+    result = training.reproduce(run_dir, runs_dir, verbose=0 if as_json else None)
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        report.print_table(report.reproduce_summary(result))
+    return EXIT_OK if result.matches else EXIT_FAILED
+
+
 def expand_config_paths(args: list[Path]) -> list[Path]:
     """Config files named by paths, directories (searched for *.yaml/*.yml) and globs."""
     found: list[Path] = []
@@ -224,7 +241,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, _raise_terminated)
     args = sys.argv[1:]
-    if args[:1] in (["fit"], ["evaluate"]) or "--build" in args:
+    if args[:1] in (["fit"], ["evaluate"], ["reproduce"]) or "--build" in args:
         from dltrain.quiet import silence_native_stderr
 
         silence_native_stderr()  # before TensorFlow is imported: it prints while loading

@@ -51,8 +51,12 @@ class UserError(Exception):
         )
 
 
-class Interrupted(KeyboardInterrupt):
-    """Training stopped by Ctrl-C (SIGINT) or SIGTERM; the run can be resumed."""
+class Interrupted(Exception):
+    """Training stopped by Ctrl-C (SIGINT) or SIGTERM; the run can be resumed.
+
+    Not a KeyboardInterrupt: the interrupt has been handled (the run marked
+    interrupted, its state saved), and Typer would swallow a KeyboardInterrupt.
+    """
 
     def __init__(self, run_dir, signal_name: str = "SIGINT"):
         super().__init__(f"{signal_name}: run {run_dir} interrupted")

@@ -47,6 +47,20 @@ def evaluation_summary(result: EvalResult) -> Table:
     return table
 
 
+def reproduce_summary(result) -> Table:
+    """Original and re-run test metrics side by side, with the verdict."""
+    table = Table(title="dltrain reproduce", title_justify="left", caption_justify="left")
+    table.add_column("metric", style="bold")
+    table.add_column("original")
+    table.add_column("re-run")
+    for name, value in result.original_metrics.items():
+        table.add_row(name, _fmt(value), _fmt(result.rerun.test_metrics.get(name, "")))
+    exact = "exactly (deterministic)" if result.tolerance == 0 else f"within {result.tolerance}"
+    verdict = "reproduced" if result.matches else "NOT reproduced"
+    table.caption = f"{verdict}: metrics must agree {exact}\nre-run in {result.rerun.run_dir}"
+    return table
+
+
 def print_table(table: Table, console: Console | None = None) -> None:
     """Prints a table to the terminal."""
     (console or Console()).print(table)

@@ -432,6 +432,55 @@ def fit(
     )
 
 
+# How far a non-deterministic re-run's test metrics may drift (absolute): thread
+# scheduling changes float sums, so two runs of one seed differ slightly.
+REPRODUCE_TOLERANCE = 0.02
+
+
+@dataclass
+class ReproduceResult:
+    """A re-run of a finished run's config, compared with the original."""
+
+    original_dir: Path
+    rerun: FitResult
+    original_metrics: dict[str, float]
+    tolerance: float
+
+    @property
+    def matches(self) -> bool:
+        """True if every test metric agrees within the tolerance (exactly when 0)."""
+        return all(
+            name in self.rerun.test_metrics and abs(self.rerun.test_metrics[name] - value) <= self.tolerance
+            for name, value in self.original_metrics.items()
+        )
+
+    def as_dict(self) -> dict:
+        """The comparison as JSON-ready data."""
+        return {"status": "completed", "original": str(self.original_dir), "rerun": str(self.rerun.run_dir),
+                "tolerance": self.tolerance, "matches": self.matches,
+                "test": {"original": self.original_metrics, "rerun": self.rerun.test_metrics}}
+
+
+def reproduce(run_dir: str | Path, runs_dir: str | Path | None = None, verbose: int | None = None) -> ReproduceResult:
+    """Re-runs a finished run's saved config in a new run directory and compares.
+
+    With ``training.deterministic`` the test metrics must match exactly;
+    otherwise within :data:`REPRODUCE_TOLERANCE`.
+
+    Raises:
+        UserError: the directory is not a finished run.
+    """
+    run_dir = Path(run_dir)
+    if not (run_dir / runs.METRICS).is_file() or not (run_dir / runs.CONFIG).is_file():
+        raise UserError("not a finished run (no metrics.json or config.yaml); give a run directory `dltrain fit` "
+                        "completed", file=str(run_dir))
+    original = runs.read_json(run_dir / runs.METRICS)["test"]
+    config = load_config(run_dir / runs.CONFIG)
+    rerun = fit(config, runs_dir=runs_dir or run_dir.parent, verbose=verbose)
+    tolerance = 0.0 if config.training.deterministic else REPRODUCE_TOLERANCE
+    return ReproduceResult(run_dir, rerun, original, tolerance)
+
+
 def check_build(config: Config) -> keras.Model:
     """Builds and compiles the model without loading the data (``validate --build``).
 
