@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,8 +119,12 @@ def _save_variables(path: Path, variables) -> None:
 
 
 def _load_variables(path: Path, variables, what: str) -> None:
-    with np.load(path) as saved:
-        values = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            values = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        raise UserError(f"the saved {what} state cannot be read ({type(err).__name__}); it is corrupted. "
+                        "Delete the run's state/ folder and start the run again", file=str(path)) from None
     if len(values) != len(variables) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values)):
         raise UserError(f"the saved {what} state does not fit the model built from the config; the model "
                         "changed since the run started: start a new run instead", file=str(path))

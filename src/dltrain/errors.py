@@ -27,7 +27,12 @@ class Problem:
         if self.file:
             where = self.file + (f":{self.line}" if self.line else "") + ": "
         key = f"{self.key}: " if self.key else ""
-        return f"{where}{key}{self.message}"
+        return _printable(f"{where}{key}{self.message}")
+
+
+def _printable(text: str) -> str:
+    """One line, whatever a file or key contains: control characters are escaped."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class UserError(Exception):

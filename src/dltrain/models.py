@@ -12,6 +12,7 @@ variables: :func:`dltrain.training.fit` does so.
 
 from __future__ import annotations
 
+import inspect
 import os
 from typing import Any
 
@@ -202,6 +203,22 @@ def compile_model(model: keras.Model, config: Config) -> keras.Model:
     return model
 
 
+def _check_argument_types(cls: type, kwargs: dict) -> None:
+    """Refuses a text where the class's default says a number or a flag.
+
+    Keras's callbacks take their arguments unchecked: `patience: many` would
+    only fail at the end of the first epoch, deep inside training.
+    """
+    params = inspect.signature(cls.__init__).parameters
+    for name, value in kwargs.items():
+        default = params[name].default if name in params else None
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise TypeError(f"{name} must be true or false, got {value!r}")
+        if isinstance(default, (int, float)) and not isinstance(default, bool) and (
+                isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise TypeError(f"{name} must be a number (default {default}), got {value!r}")
+
+
 def make_callbacks(config: Config) -> list[keras.callbacks.Callback]:
     """The user's Keras callbacks, by name from ``keras.callbacks``."""
     callbacks = []
@@ -210,6 +227,7 @@ def make_callbacks(config: Config) -> list[keras.callbacks.Callback]:
         if not (isinstance(cls, type) and issubclass(cls, keras.callbacks.Callback)):
             raise config.error(f"'{spec.name}' is not a Keras callback", "training", "callbacks", i)
         try:
+            _check_argument_types(cls, spec.kwargs)
             callbacks.append(cls(**spec.kwargs))
         except (TypeError, ValueError) as err:
             raise config.error(f"{spec.name}: {_first_line(err)}", "training", "callbacks", i, spec.name) from None

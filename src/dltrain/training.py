@@ -407,9 +407,11 @@ def fit(
         how = getattr(err, "signal_name", "SIGINT")
         status.end("interrupted", f"{how} during training")
         raise Interrupted(run_dir, how) from None
-    except UserError:
+    except UserError as err:
         if resume is None:
             shutil.rmtree(run_dir, ignore_errors=True)  # a user's mistake leaves nothing behind
+        else:
+            status.end("failed", str(err)[:500])
         raise
     except OSError as err:
         status.end("failed", f"{type(err).__name__}: {err}"[:500])

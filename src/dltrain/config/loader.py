@@ -28,8 +28,29 @@ from dltrain.errors import Problem, UserError, format_key
 REPLACED_WHOLE = {("loss",), ("optimizer",)}
 
 
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
 class _LineLoader(yaml.SafeLoader):
-    """The safe loader, remembering each key's line for error messages."""
+    """PyYAML's safe loader (no Python tags), refusing duplicate keys.
+
+    Plain PyYAML keeps the last of two equal keys without a word, so a
+    second `training:` block would silently replace the first.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise _DuplicateKey(
+                    problem=f"duplicate key '{key}' (first on line {seen[key]}); keep one of them",
+                    problem_mark=key_node.start_mark,
+                )
+            if isinstance(key, (str, int, float, bool)):
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def _line_index(text: str) -> dict[tuple, int]:
@@ -62,6 +83,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
     try:
         data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader: no object construction
         return data, _line_index(text)
+    except _DuplicateKey as err:
+        raise UserError(f"YAML error: {err.problem}", file=file, line=err.problem_mark.line + 1) from None
     except yaml.constructor.ConstructorError as err:
         mark = err.problem_mark
         raise UserError(
@@ -142,6 +165,20 @@ def _problem(error: dict, data: Any, config_origins: dict[tuple, Origin], defaul
     return Problem(message, file, line, format_key(path) or None)
 
 
+def _without_echoes(problems: list[Problem]) -> list[Problem]:
+    """Drops 'missing key X' where an unknown key next to it is X misspelled: one mistake, one line."""
+    suggested = {
+        (p.key.rsplit(".", 1)[0] if "." in p.key else "", p.message.split("did you mean '")[1].split("'")[0])
+        for p in problems
+        if p.key and "did you mean '" in p.message and p.message.startswith("unknown key")
+    }
+    return [
+        p for p in problems
+        if not (p.message.startswith("missing required key") and p.key
+                and (p.key.rsplit(".", 1)[0] if "." in p.key else "", p.key.rsplit(".", 1)[-1]) in suggested)
+    ]
+
+
 def _origin(origins: dict[tuple, Origin], path: tuple, default_file: str | None) -> Origin:
     for i in range(len(path), -1, -1):
         if path[:i] in origins:
@@ -173,10 +210,10 @@ def config_from_data(
     try:
         config = Config.model_validate(data)
     except ValidationError as err:
-        raise UserError([_problem(e, data, origins, file) for e in err.errors()]) from None
-    config.source = file
-    config.origins = origins
-    config.overrides = list(overrides or [])
+        raise UserError(_without_echoes([_problem(e, data, origins, file) for e in err.errors()])) from None
+    config._source = file
+    config._origins = origins
+    config._overrides = list(overrides or [])
     return config
 
 

@@ -31,6 +31,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    PrivateAttr,
     Discriminator,
     Field,
     Tag,
@@ -357,10 +358,25 @@ class Config(Section):
     )
     training: TrainingConfig = Field(default_factory=TrainingConfig, description="Epochs, batches, callbacks.")
 
-    source: str | None = Field(None, exclude=True, description="The file this config was read from.")
-    origins: dict[tuple, Origin] = Field(default_factory=dict, exclude=True, repr=False,
-                                         description="Where each value came from (file and line, or --set).")
-    overrides: list[str] = Field(default_factory=list, exclude=True, description="The --set overrides applied.")
+    # Where the config came from: not keys a user can write, so private attributes.
+    _source: str | None = PrivateAttr(None)
+    _origins: dict[tuple, Origin] = PrivateAttr(default_factory=dict)
+    _overrides: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def source(self) -> str | None:
+        """The file this config was read from (None when built in code)."""
+        return self._source
+
+    @property
+    def origins(self) -> dict[tuple, Origin]:
+        """Where each value came from: key path → (file, line) or ("--set ...", None)."""
+        return self._origins
+
+    @property
+    def overrides(self) -> list[str]:
+        """The ``--set`` overrides applied to the file."""
+        return self._overrides
 
     def origin_of(self, path: tuple) -> Origin:
         """Where the value at ``path`` (or its nearest written ancestor) was set."""
