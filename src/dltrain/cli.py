@@ -119,6 +119,102 @@ def reproduce(
     return EXIT_OK if result.matches else EXIT_FAILED
 
 
+@app.command("report")
+def report_command(
+    run: Annotated[str, typer.Argument(help="A run directory or a unique prefix of its id.", metavar="RUN")],
+    runs_dir: Annotated[Path, typer.Option(help="Where to look for run ids.")] = Path("runs"),
+) -> None:
+    """(Re)write a run's plots, per-class scores and HTML report."""
+    from dltrain import report, runs
+
+    for path in report.write_run_report(runs.find_run(runs_dir, run)):
+        print(path)
+
+
+runs_app = typer.Typer(help="Find, inspect, compare and clean runs.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(runs_app, name="runs")
+RunsDir = Annotated[Path, typer.Option(help="The runs directory.")]
+
+
+@runs_app.command("list")
+def runs_list(
+    runs_dir: RunsDir = Path("runs"),
+    name: Annotated[Optional[str], typer.Option(help="Only configs whose name contains this.")] = None,
+    status: Annotated[Optional[str], typer.Option(help="Only this status: running, completed, failed, interrupted, killed.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List runs, newest first."""
+    from dltrain import report, runs
+
+    infos = runs.list_runs(runs_dir, name, status)
+    if as_json:
+        _print_json({"status": "ok", "runs": [i.as_dict() for i in infos]})
+    else:
+        report.print_table(report.runs_table(infos, runs_dir))
+
+
+@runs_app.command("show")
+def runs_show(
+    run: Annotated[str, typer.Argument(help="A run directory or a unique prefix of its id.", metavar="RUN")],
+    runs_dir: RunsDir = Path("runs"),
+    as_json: JsonOption = False,
+) -> None:
+    """Everything about one run."""
+    from dltrain import report, runs
+
+    details = report.run_details(runs.find_run(runs_dir, run))
+    if as_json:
+        _print_json({"status": "ok", **details})
+    else:
+        report.print_run_details(details)
+
+
+@runs_app.command("compare")
+def runs_compare(
+    run_refs: Annotated[list[str], typer.Argument(help="Two or more runs (directories or id prefixes).", metavar="RUN...")],
+    runs_dir: RunsDir = Path("runs"),
+    out: Annotated[Optional[Path], typer.Option(help="Where to write the overlaid learning curves (PNG).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Config differences, test metrics side by side, and overlaid learning curves."""
+    from dltrain import report, runs
+
+    if len(run_refs) < 2:
+        raise UserError("runs compare needs at least two runs")
+    paths = [runs.find_run(runs_dir, ref) for ref in run_refs]
+    comparison = report.compare_runs(paths, out or Path(runs_dir) / f"compare-{'-vs-'.join(p.name[:15] for p in paths)}.png")
+    if as_json:
+        _print_json({"status": "ok", **comparison})
+    else:
+        report.print_comparison(comparison)
+
+
+@runs_app.command("clean")
+def runs_clean(
+    runs_dir: RunsDir = Path("runs"),
+    smoke: Annotated[bool, typer.Option("--smoke", help="Remove smoke runs.")] = False,
+    failed: Annotated[bool, typer.Option("--failed", help="Remove failed (and killed) runs.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+) -> None:
+    """Remove smoke runs and/or failed runs."""
+    from dltrain import runs
+
+    if not (smoke or failed):
+        raise UserError("say what to remove: --smoke, --failed, or both")
+    doomed = runs.runs_to_clean(runs_dir, smoke, failed)
+    if not doomed:
+        print("nothing to remove")
+        return
+    for info in doomed:
+        print(f"  {info.id}  ({'smoke' if info.smoke else info.status})")
+    if not yes and not typer.confirm(f"remove these {len(doomed)} run directories?", default=False):
+        print("nothing removed")
+        return
+    for info in doomed:
+        runs.remove_run(info)
+    print(f"removed {len(doomed)} runs")
+
+
 def expand_config_paths(args: list[Path]) -> list[Path]:
     """Config files named by paths, directories (searched for *.yaml/*.yml) and globs."""
     found: list[Path] = []

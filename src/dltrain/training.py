@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dltrain import checkpoints, runs
+from dltrain import checkpoints, runs, tracking
 from dltrain.config import Config, data_path, load_config, resolve_seed
 from dltrain.data import Prepared, load_arrays, model_input_shape, prepare, sample_spec, synthetic_arrays
 from dltrain.data.pipeline import evaluation_dataset, steps_for, training_dataset
@@ -354,6 +354,7 @@ def fit(
         model = build_model(config, prepared.input_shape, prepared.num_classes, prepared.label_encoding)
         compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
     user_callbacks = make_callbacks(config)
+    tracking.check_available(config)
     monitor = _default_monitor(config, prepared)
     _check_monitors(config, user_callbacks, logged_names(model, prepared, config), monitor)
 
@@ -369,6 +370,7 @@ def fit(
         status = runs.RunStatus(run_dir, smoke=smoke, synthetic=synthetic)
     else:
         status = runs.RunStatus.resumed(run_dir, initial_epoch, changes)
+    tracker = None
     try:
         if resume is None or changes:
             runs.write_text(run_dir / runs.CONFIG, _config_header(config) + _resolved_for_run(config).to_yaml())
@@ -376,12 +378,17 @@ def fit(
         runs.write_text(run_dir / runs.SUMMARY, summary_text(model))
         _truncate_history(run_dir / runs.HISTORY, initial_epoch)
         checkpoint = checkpoints.BestCheckpoint(run_dir / runs.BEST, monitor)
+        tracker = tracking.MLflowLogger(config, run_dir) if config.tracking.mlflow else None
         callbacks = [
             *user_callbacks,
             EpochStats(),
             NonFiniteGuard(),
             checkpoint,
             HistoryCSV(run_dir / runs.HISTORY),
+            # Per-epoch scalars only: no graph, no profiler, nothing per step.
+            keras.callbacks.TensorBoard(run_dir / runs.TENSORBOARD, update_freq="epoch", write_graph=False,
+                                        profile_batch=0),
+            *([tracker] if tracker else []),
             checkpoints.TrainingState(run_dir, [*user_callbacks, checkpoint], saved_state),  # last: see its doc
         ]
         started = time.perf_counter()
@@ -401,11 +408,14 @@ def fit(
         test_metrics = _evaluate(model, prepared, batch_size)
         best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
         runs.write_json(run_dir / runs.METRICS, {"test": test_metrics, "best": {"monitor": monitor, "value": best}})
+        _save_predictions(model, prepared, batch_size, run_dir / runs.PREDICTIONS)
         history = _history_from_csv(run_dir / runs.HISTORY)
         _check_finite(history, test_metrics)
     except KeyboardInterrupt as err:
         how = getattr(err, "signal_name", "SIGINT")
         status.end("interrupted", f"{how} during training")
+        if tracker:
+            tracker.finish("interrupted")
         raise Interrupted(run_dir, how) from None
     except UserError as err:
         if resume is None:
@@ -419,8 +429,13 @@ def fit(
                         "--runs-dir", file=str(run_dir)) from None
     except BaseException as err:
         status.end("failed", f"{type(err).__name__}: {err}"[:500])
+        if tracker:
+            tracker.finish("failed")
         raise
     status.end("completed")
+    write_report(run_dir)
+    if tracker:
+        tracker.finish("completed")
     return FitResult(
         run_dir=run_dir,
         history=history,
@@ -498,6 +513,32 @@ def check_build(config: Config) -> keras.Model:
     compile_model(model, config)
     make_callbacks(config)
     return model
+
+
+def _save_predictions(model: keras.Model, prepared: Prepared, batch_size: int, path: Path) -> None:
+    """The test set's true and predicted classes, for the confusion matrix and per-class scores."""
+    probabilities = model.predict(evaluation_dataset(prepared.x_test, prepared.y_test, batch_size), verbose=0)
+    if prepared.label_encoding == "binary":
+        predicted = (probabilities.reshape(-1) > 0.5).astype(np.int32)
+        true = prepared.y_test.reshape(-1).astype(np.int32)
+    else:
+        predicted = probabilities.argmax(axis=-1).astype(np.int32)
+        true = prepared.y_test if prepared.label_encoding == "sparse" else prepared.y_test.argmax(axis=-1)
+    tmp = path.with_name(f".{path.name}")
+    with open(tmp, "wb") as f:
+        np.savez(f, y_true=np.asarray(true, np.int32), y_pred=predicted,
+                 class_names=np.array(prepared.class_names or [str(i) for i in range(prepared.num_classes)]))
+    os.replace(tmp, path)
+
+
+def write_report(run_dir: Path) -> None:
+    """Plots and the HTML report; a failure here never costs the finished run."""
+    from dltrain import report
+
+    try:
+        report.write_run_report(run_dir)
+    except Exception as err:  # noqa: BLE001  (the model and metrics are saved; say what went wrong and go on)
+        print(f"warning: the report of {run_dir} could not be written: {type(err).__name__}: {err}", file=sys.stderr)
 
 
 def _evaluate(model: keras.Model, prepared: Prepared, batch_size: int) -> dict[str, float]:

@@ -333,6 +333,21 @@ class TrainingConfig(Section):
         return callbacks
 
 
+class MLflowConfig(Section):
+    """Experiment tracking with MLflow (optional; needs the mlflow or mlflow-skinny package)."""
+
+    uri: str = Field(description="Tracking URI: http(s)://server, file:./mlruns, sqlite:///mlflow.db (full mlflow).")
+    experiment: str | None = Field(None, description="Experiment name. Default: the config's name.")
+
+
+class TrackingConfig(Section):
+    """Where runs are reported besides the run directory."""
+
+    mlflow: MLflowConfig | None = Field(
+        None, description="Log params, per-epoch metrics and the run's files to MLflow. Default: off."
+    )
+
+
 class Config(Section):
     """A dltrain run: data, model, loss, optimizer, metrics and training."""
 
@@ -357,6 +372,7 @@ class Config(Section):
         default_factory=lambda: [KerasObject(name="accuracy")], description="Keras metrics to log."
     )
     training: TrainingConfig = Field(default_factory=TrainingConfig, description="Epochs, batches, callbacks.")
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig, description="Experiment tracking (off by default).")
 
     # Where the config came from: not keys a user can write, so private attributes.
     _source: str | None = PrivateAttr(None)
