@@ -19,8 +19,9 @@ What it does:
    vs configs/mnist_cnn.yaml) it runs seed, dltrain, seed, dltrain, ...
    (interleaved, so drifting load on the shared cores hits both sides alike),
    each in a fresh process under bench/epoch_timer.py, which times every epoch
-   with the same Keras callback on both sides. Both run silently (the seeds
-   with VERBOSE=0, dltrain with --json).
+   with the same Keras callback on both sides (dltrain as ``-m dltrain.cli
+   fit ...``, the main() its console script calls). Both run silently (the
+   seeds with VERBOSE=0, dltrain with --json).
 3. Peak. bench/matmul_peak.py times a 2048×2048 float32 matmul in TensorFlow;
    each epoch's useful FLOPs are divided by that rate.
 4. Report. A table per model, start-up times, machine and versions, printed
@@ -317,7 +318,7 @@ def interleaved(model: Model, epochs: int, pairs: int, samples: int | None, batc
 # ---------------------------------------------------------------- peak and start-up
 
 
-def matmul_peak(work: Path) -> dict:
+def matmul_peak() -> dict:
     """bench/matmul_peak.py's result (GFLOP/s, TF and Keras versions), in a child of its own."""
     child = run_child([sys.executable, str(BENCH / "matmul_peak.py")], child_env(), LOGS / "matmul")
     check(child, "bench/matmul_peak.py")
@@ -370,39 +371,41 @@ def ratio(a: float, b: float) -> str:
 def model_table(name: str, model: Model, seed: list[Run], dl: list[Run], samples: int, peak_gflops: float) -> str:
     """The Markdown comparison table of one model."""
     s_epoch, d_epoch = epoch_median(seed), epoch_median(dl)
+    forward, params = forward_flops(model)
     flops = epoch_flops(model, samples)
-    s_rss, d_rss = statistics.median(r.rss_mib for r in seed), statistics.median(r.rss_mib for r in dl)
+    percent_of_peak = lambda epoch_s: f"{100 * flops / epoch_s / (peak_gflops * 1e9):.1f} %"  # noqa: E731
+    own = statistics.median(t for r in dl for t in (r.own_epoch_s[1:] or r.own_epoch_s))
+    s_rss, d_rss = (statistics.median(r.rss_mib for r in runs) for runs in (seed, dl))
+    s_wall, d_wall = (statistics.median(r.wall_s for r in runs) for runs in (seed, dl))
+    rss_note = "" if samples == TRAIN_SAMPLES else " (seeds hold all 60,000 images: not comparable)"
     rows = [
-        (f"median epoch s ({steady_epochs(len(seed[0].epoch_s))}; per-run range)", epoch_cell(seed), epoch_cell(dl), ratio(d_epoch, s_epoch)),
-        ("dltrain's own epoch_seconds (history.csv)", "–",
-         f"{statistics.median(t for r in dl for t in (r.own_epoch_s[1:] or r.own_epoch_s)):.3f}", ""),
+        ("", "seed", "dltrain", "dltrain/seed"),
+        (f"median epoch s ({steady_epochs(len(seed[0].epoch_s))}; per-run range)",
+         epoch_cell(seed), epoch_cell(dl), ratio(d_epoch, s_epoch)),
+        ("dltrain's own epoch_seconds (history.csv)", "–", f"{own:.3f}", ""),
         ("training samples/s", f"{samples / s_epoch:,.0f}", f"{samples / d_epoch:,.0f}", ratio(s_epoch, d_epoch)),
-        ("% of matmul peak", f"{100 * flops / s_epoch / (peak_gflops * 1e9):.1f} %",
-         f"{100 * flops / d_epoch / (peak_gflops * 1e9):.1f} %", ""),
-        ("peak RSS MiB", f"{s_rss:,.0f}", f"{d_rss:,.0f}", ratio(d_rss, s_rss)),
+        ("% of matmul peak", percent_of_peak(s_epoch), percent_of_peak(d_epoch), ""),
+        ("peak RSS MiB" + rss_note, f"{s_rss:,.0f}", f"{d_rss:,.0f}", ratio(d_rss, s_rss)),
         ("test accuracy", spread([r.accuracy for r in seed], 4), spread([r.accuracy for r in dl], 4), ""),
         ("process wall s (start-up, data, epochs, test)", spread([r.wall_s for r in seed], 1),
-         spread([r.wall_s for r in dl], 1), ratio(statistics.median(r.wall_s for r in dl),
-                                                  statistics.median(r.wall_s for r in seed))),
+         spread([r.wall_s for r in dl], 1), ratio(d_wall, s_wall)),
     ]
-    forward, params = forward_flops(model)
     trained = sorted({r.params for r in seed + dl})
-    if trained != [params]:  # the FLOP count describes another network than the one trained
-        log(f"WARNING {name}: trained models have {trained} parameters, Model.layers {params}")
+    mismatch = ""
+    if trained != [params]:  # the FLOP count would describe another network than the one trained
+        mismatch = f" (WARNING: counted for {params:,} parameters, the trained models have {trained})"
+        log(f"WARNING {name}:{mismatch}")
     head = (f"### {name}: `{model.seed}` vs `dltrain fit {model.config}`\n\n"
             f"{len(seed)} interleaved pair(s), {len(seed[0].epoch_s)} epochs, {samples:,} training samples; "
-            f"{forward / 1e6:.3f} MFLOP forward per sample, {flops / 1e9:.1f} GFLOP per epoch"
-            + ("" if trained == [params] else
-               f" (WARNING: counted for {params:,} parameters, the trained models have {trained})")
-            + ".\n\n")
-    return head + markdown([("", "seed", "dltrain", "dltrain/seed"), *rows])
+            f"{forward / 1e6:.3f} MFLOP forward per sample, {flops / 1e9:.1f} GFLOP per epoch{mismatch}.\n\n")
+    return head + markdown(rows)
 
 
 def startup_table(results: list[tuple[str, list[float], set[int]]]) -> str:
     """The Markdown table of start-up times; a failing command is flagged (its time means little)."""
     rows = [(f"`{name}`", spread(walls, 2) + ("" if codes == {0} else f" (exit {sorted(codes)})"))
             for name, walls, codes in results]
-    return f"### Start-up (wall s, median of {len(results[0][1])} (min–max))\n\n" + markdown(
+    return f"### Start-up (wall s: median of {len(results[0][1])} run(s), (min–max))\n\n" + markdown(
         [("command", "wall s"), *rows])
 
 
@@ -465,7 +468,8 @@ def write_section(path: Path, section: str, text: str) -> None:
     block = f"{begin}\n{text.rstrip()}\n{end}\n"
     old = path.read_text() if path.is_file() else "# dltrain benchmark results\n\nWritten by `bench/run.py`.\n\n"
     if begin in old and end in old:
-        new = old[:old.index(begin)] + block + old[old.index(end) + len(end):].lstrip("\n")
+        rest = old[old.index(end) + len(end):].lstrip("\n")
+        new = old[:old.index(begin)] + block + ("\n" + rest if rest else "")
     else:
         new = old.rstrip("\n") + "\n\n" + block
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -484,7 +488,7 @@ def comparison(args: argparse.Namespace, work: Path) -> str:
     """The main benchmark: peak, every model's interleaved pairs, start-up. Returns its Markdown."""
     load_before = os.getloadavg()
     log("matmul peak ...")
-    peak = matmul_peak(work)
+    peak = matmul_peak()
     samples = args.samples or TRAIN_SAMPLES
     tables = []
     for name in args.models:
@@ -565,6 +569,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     CACHE.mkdir(parents=True, exist_ok=True)
+    # Timings and dltrain's run directories: removed at the end (logs stay in bench/.cache/logs).
     with tempfile.TemporaryDirectory(dir=CACHE, prefix="work-") as work:
         if args.scaling:
             section, text = "scaling", scaling(args, Path(work))
