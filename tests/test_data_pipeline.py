@@ -3,56 +3,68 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dltrain.data.pipeline import evaluation_dataset, steps_for, training_dataset
+from dltrain.tf_quiet import keras
 
 
-def epochs_of(ds, steps, epochs):
-    batches = [x.numpy().ravel().tolist() for x, _ in ds]
-    assert len(batches) == steps * epochs
-    return [sum(batches[e * steps:(e + 1) * steps], []) for e in range(epochs)]
+def order(data, epoch):
+    data.set_epoch(epoch)
+    return sum((x.numpy().ravel().tolist() for x, _ in data.dataset), [])
 
 
-def data(n=10):
+def arrays(n=10):
     return np.arange(n, dtype=np.float32).reshape(n, 1), np.arange(n, dtype=np.int32)
 
 
 def test_each_epoch_is_a_new_permutation_of_all_samples():
-    x, y = data()
-    ds, steps = training_dataset(x, y, batch_size=4, epochs=3, seed=1)
-    assert steps == 3
-    orders = epochs_of(ds, steps, 3)
-    for order in orders:
-        assert sorted(order) == list(range(10))
+    data = training_dataset(*arrays(), batch_size=4, seed=1)
+    assert data.steps_per_epoch == 3
+    orders = [order(data, e) for e in range(3)]
+    for o in orders:
+        assert sorted(o) == list(range(10))
     assert orders[0] != orders[1] != orders[2]  # Keras's seeded fit repeats one order; we must not
 
 
 def test_order_depends_only_on_seed_and_epoch():
-    x, y = data()
-    full = epochs_of(*training_dataset(x, y, 4, epochs=3, seed=5), 3)
-    again = epochs_of(*training_dataset(x, y, 4, epochs=3, seed=5), 3)
-    resumed = epochs_of(*training_dataset(x, y, 4, epochs=3, seed=5, initial_epoch=1), 2)
-    other = epochs_of(*training_dataset(x, y, 4, epochs=3, seed=6), 3)
-    assert full == again
-    assert resumed == full[1:]
-    assert other != full
+    a, b, c = (training_dataset(*arrays(), 4, seed=s) for s in (5, 5, 6))
+    assert [order(a, e) for e in (0, 1, 2)] == [order(b, e) for e in (0, 1, 2)]
+    assert order(a, 2) == order(b, 2)  # any epoch, in any sequence: a resume at epoch 2 sees this
+    assert order(a, 0) != order(c, 0)
 
 
 def test_labels_stay_with_their_samples():
-    x, y = data(20)
-    ds, _ = training_dataset(x, y, 8, epochs=1, seed=0)
-    for xb, yb in ds:
+    data = training_dataset(*arrays(20), 8, seed=0)
+    for xb, yb in data.dataset:
         np.testing.assert_array_equal(xb.numpy().ravel(), yb.numpy())
 
 
 def test_no_shuffle_keeps_order():
-    x, y = data()
-    ds, steps = training_dataset(x, y, 4, epochs=2, seed=0, shuffle=False)
-    assert epochs_of(ds, steps, 2) == [list(range(10))] * 2
+    data = training_dataset(*arrays(), 4, seed=0, shuffle=False)
+    assert order(data, 0) == order(data, 1) == list(range(10))
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, 4, 32])
+def test_every_epoch_takes_exactly_its_batches(steps_per_execution):
+    """Keras with steps_per_execution must not eat into the next epoch's batches."""
+    from dltrain.training import EpochOrder
+
+    data = training_dataset(*arrays(40), 4, seed=0)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", steps_per_execution=steps_per_execution)
+    seen = []
+
+    class Count(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(int(model.optimizer.iterations.numpy()))
+
+    model.fit(data.dataset, epochs=3, verbose=0, callbacks=[EpochOrder(data), Count()])
+    assert seen == [10, 20, 30]
 
 
 def test_evaluation_dataset_in_order_once():
-    x, y = data(7)
+    x, y = arrays(7)
     batches = [b.numpy().ravel().tolist() for b, _ in evaluation_dataset(x, y, 3)]
     assert batches == [[0, 1, 2], [3, 4, 5], [6]]
     assert steps_for(7, 3) == 3 and steps_for(0, 3) == 1

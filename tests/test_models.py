@@ -199,3 +199,22 @@ def test_callback_bad_argument():
 def test_summary_text_is_complete():
     text = summary_text(seed_000_mlp())
     assert "669,706" in text and "Param #" in text
+
+
+@pytest.mark.parametrize(
+    ("config", "shape", "expected"),
+    [
+        ({"model": {"type": "mlp"}}, (4,), True),
+        ({"model": {"type": "mlp", "batch_norm": True, "dropout": 0.1}}, (4,), True),
+        ({"model": {"type": "cnn"}}, (8, 8, 1), False),
+        ({"model": {"layers": [{"LSTM": {"units": 3}}, {"Dense": {}}]}}, (4, 4), False),
+        ({"model": {"type": "mlp"}, "training": {"deterministic": True}}, (4,), False),
+        ({"model": {"type": "cnn"}, "training": {"jit_compile": True}}, (8, 8, 1), True),
+        ({"model": {"type": "mlp"}, "training": {"jit_compile": False}}, (4,), False),
+    ],
+)
+def test_xla_only_where_it_measured_faster(config, shape, expected):
+    from dltrain.models import use_xla
+
+    cfg = config_from_data(config)
+    assert use_xla(cfg, build_model(cfg, shape, 3, "sparse")) is expected

@@ -187,6 +187,22 @@ def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
         raise config.error(f"{spec.name}: {_first_line(err)}", "optimizer") from None
 
 
+# Layers XLA compiles well on CPU. Measured here (2-core CPU, TF 2.21): the seed
+# MLP trains ~40 % faster per epoch with XLA and steps_per_execution=32; the
+# seed CNN ~75 % slower (tensorflow#58142). Anything else stays off.
+XLA_FRIENDLY = {"Dense", "Dropout", "Flatten", "Activation", "BatchNormalization", "Reshape", "InputLayer"}
+
+
+def use_xla(config: Config, model: keras.Model) -> bool:
+    """Whether to compile with XLA: the config's choice, or what measured faster ('auto')."""
+    choice = config.training.jit_compile
+    if choice != "auto":
+        return bool(choice)
+    if config.training.deterministic:
+        return False
+    return all(type(layer).__name__ in XLA_FRIENDLY for layer in model.layers)
+
+
 def compile_model(model: keras.Model, config: Config) -> keras.Model:
     """Compiles a model with the config's loss, optimizer and metrics."""
     loss = _resolve(keras.losses, config.loss, config, "loss")
@@ -199,6 +215,7 @@ def compile_model(model: keras.Model, config: Config) -> keras.Model:
         loss=loss,
         metrics=metrics,
         steps_per_execution=config.training.steps_per_execution,
+        jit_compile=use_xla(config, model),
     )
     return model
 

@@ -93,6 +93,17 @@ class EpochStats(keras.callbacks.Callback):
                                  "lower the learning rate or check the data")
 
 
+class EpochOrder(keras.callbacks.Callback):
+    """Tells the training data which epoch starts, so it shuffles for (seed, epoch)."""
+
+    def __init__(self, data):
+        super().__init__()
+        self.data = data
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.data.set_epoch(epoch)
+
+
 class HistoryCSV(keras.callbacks.Callback):
     """Appends one row per epoch to history.csv, flushed to disk at once.
 
@@ -360,9 +371,7 @@ def fit(
 
     batch_size, epochs = config.training.batch_size, 1 if smoke else config.training.epochs
     initial_epoch = saved_state.epochs_done if saved_state else 0
-    train_ds, steps = training_dataset(
-        prepared.x_train, prepared.y_train, batch_size, epochs, seed, config.data.shuffle, initial_epoch
-    )
+    train = training_dataset(prepared.x_train, prepared.y_train, batch_size, seed, config.data.shuffle)
     val_ds = None if prepared.x_val is None else evaluation_dataset(prepared.x_val, prepared.y_val, batch_size)
 
     if resume is None:
@@ -380,6 +389,7 @@ def fit(
         checkpoint = checkpoints.BestCheckpoint(run_dir / runs.BEST, monitor)
         tracker = tracking.MLflowLogger(config, run_dir) if config.tracking.mlflow else None
         callbacks = [
+            EpochOrder(train),
             *user_callbacks,
             EpochStats(),
             NonFiniteGuard(),
@@ -393,10 +403,10 @@ def fit(
         ]
         started = time.perf_counter()
         model.fit(
-            train_ds,
+            train.dataset,
             epochs=epochs,
             initial_epoch=initial_epoch,
-            steps_per_epoch=min(steps, SMOKE_BATCHES) if smoke else steps,
+            steps_per_epoch=min(train.steps_per_epoch, SMOKE_BATCHES) if smoke else None,
             shuffle=False,  # the pipeline already reshuffles per (seed, epoch)
             validation_data=val_ds,
             validation_steps=min(SMOKE_BATCHES, steps_for(len(prepared.x_val), batch_size)) if smoke and val_ds is not None else None,

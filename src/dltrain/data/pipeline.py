@@ -4,15 +4,17 @@ Batches are gathered from the arrays by index, so shuffling permutes indices
 (8 bytes a sample), never the samples: ``Dataset.from_tensor_slices(x)
 .shuffle(n)`` would hold a second full copy of the data in its buffer.
 
-Each epoch's order is a pure function of (seed, epoch): the pipeline spans all
-epochs and is consumed with ``steps_per_epoch``. Keras 3's own seeded shuffle
-repeats the same permutation every epoch (see KERAS_NOTES.md); this one does
-not, and a run resumed at epoch k sees the same order as one never stopped.
+Each epoch's order is a pure function of (seed, epoch): a variable holds the
+epoch, set by the trainer at each epoch's start, and every pass over the
+dataset shuffles for it. Keras 3's own seeded shuffle repeats the same
+permutation every epoch (see KERAS_NOTES.md); this one does not, and a run
+resumed at epoch k sees the same order as one never stopped.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,33 +30,45 @@ def _gather(x: tf.Tensor, y: tf.Tensor):
     return lambda idx: (tf.gather(x, idx), tf.gather(y, idx))
 
 
-def training_dataset(
-    x: np.ndarray,
-    y: np.ndarray,
-    batch_size: int,
-    epochs: int,
-    seed: int,
-    shuffle: bool = True,
-    initial_epoch: int = 0,
-) -> tuple[tf.data.Dataset, int]:
-    """Batches for epochs ``initial_epoch..epochs-1``, reshuffled per epoch.
+@dataclass
+class TrainingData:
+    """One epoch of batches, ordered by (seed, the epoch in ``epoch``)."""
 
-    Returns:
-        The dataset and the steps per epoch to pass to ``fit``.
+    dataset: tf.data.Dataset
+    steps_per_epoch: int
+    epoch: tf.Variable
+
+    def set_epoch(self, epoch: int) -> None:
+        """Chooses the order the next pass over ``dataset`` yields."""
+        self.epoch.assign(epoch)
+
+
+def training_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool = True) -> TrainingData:
+    """Batches for one epoch; each new pass reads ``epoch`` and reshuffles for it.
+
+    The dataset holds exactly one epoch and Keras iterates it afresh every
+    epoch. A stream spanning all epochs, consumed with ``steps_per_epoch``,
+    breaks with ``steps_per_execution``: measured on Keras 3.15, an execution
+    of 32 steps over an epoch of 10 took 30 batches, eating into the next
+    epochs. Here an execution stops where the epoch's data ends.
     """
     n = len(x)
     xt, yt = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
-    seed = tf.constant(seed, tf.int64)
+    seed_t = tf.constant(seed, tf.int64)
+    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="dltrain_epoch")
 
-    def epoch_indices(epoch):
+    def epoch_batches(_):
         idx = tf.range(n, dtype=tf.int64)
         if shuffle:
-            idx = tf.random.experimental.stateless_shuffle(idx, seed=tf.stack([seed, epoch]))
+            idx = tf.random.experimental.stateless_shuffle(idx, seed=tf.stack([seed_t, epoch.read_value()]))
         return tf.data.Dataset.from_tensor_slices(idx).batch(batch_size)
 
-    ds = tf.data.Dataset.range(initial_epoch, epochs).flat_map(epoch_indices)
+    steps = steps_for(n, batch_size)
+    # flat_map hides the length; Keras plans an epoch by it (without it, Keras
+    # 3.15 ran an 11th optimizer step on a 10-batch epoch when steps_per_execution=1).
+    ds = tf.data.Dataset.from_tensors(0).flat_map(epoch_batches).apply(tf.data.experimental.assert_cardinality(steps))
     ds = ds.map(_gather(xt, yt), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return ds.prefetch(tf.data.AUTOTUNE), steps_for(n, batch_size)
+    return TrainingData(ds.prefetch(tf.data.AUTOTUNE), steps, epoch)
 
 
 def evaluation_dataset(x: np.ndarray, y: np.ndarray, batch_size: int) -> tf.data.Dataset:
