@@ -282,9 +282,15 @@ def run_seed(model: Model, epochs: int, samples: int | None, batch_size: int | N
     return Run(epochs_s, child.rss_mib, float(found[-1]), child.wall_s, params)
 
 
-def run_dltrain(model: Model, epochs: int, samples: int | None, batch_size: int | None, work: Path, tag: str) -> Run:
-    """Runs ``dltrain fit CONFIG --json`` once, on an npz holding only the first ``samples`` images."""
-    args = ["-m", "dltrain.cli", "fit", model.config, "--set", f"training.epochs={epochs}",
+def run_dltrain(model: Model, epochs: int, samples: int | None, batch_size: int | None, work: Path, tag: str,
+                seed: int = 42) -> Run:
+    """Runs ``dltrain fit CONFIG --json`` once, on an npz holding only the first ``samples`` images.
+
+    The seed scripts are unseeded, so every run of theirs starts from other
+    weights; each dltrain run gets its own seed (the pair's number) so that the
+    accuracies on both sides sample the same spread, not one lucky or unlucky seed.
+    """
+    args = ["-m", "dltrain.cli", "fit", model.config, "--set", f"training.epochs={epochs}", "--set", f"seed={seed}",
             "--json", "--runs-dir", str(work / "runs")]
     if batch_size is not None:
         args += ["--set", f"training.batch_size={batch_size}"]
@@ -311,7 +317,7 @@ def interleaved(model: Model, epochs: int, pairs: int, samples: int | None, batc
         log(f"  pair {i + 1}/{pairs}: seed {model.seed}")
         seed_runs.append(run_seed(model, epochs, samples, batch_size, work, f"{tag}-seed"))
         log(f"  pair {i + 1}/{pairs}: dltrain fit {model.config}")
-        dltrain_runs.append(run_dltrain(model, epochs, samples, batch_size, work, f"{tag}-dltrain"))
+        dltrain_runs.append(run_dltrain(model, epochs, samples, batch_size, work, f"{tag}-dltrain", seed=i + 1))
     return seed_runs, dltrain_runs
 
 

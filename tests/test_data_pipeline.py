@@ -68,3 +68,18 @@ def test_evaluation_dataset_in_order_once():
     batches = [b.numpy().ravel().tolist() for b, _ in evaluation_dataset(x, y, 3)]
     assert batches == [[0, 1, 2], [3, 4, 5], [6]]
     assert steps_for(7, 3) == 3 and steps_for(0, 3) == 1
+
+
+def test_batches_are_scaled_exactly_as_numpy_scales():
+    from dltrain.config import config_from_data
+    from dltrain.data import prepare
+    from dltrain.data.sources import Arrays
+
+    rng = np.random.default_rng(0)
+    raw = Arrays(rng.integers(0, 256, (30, 4, 4), dtype=np.uint8), np.arange(30) % 3,
+                 rng.integers(0, 256, (9, 4, 4), dtype=np.uint8), np.arange(9) % 3)
+    for scale in ("unit", "standard", "none"):
+        p = prepare(raw, config_from_data({"data": {"scale": scale, "validation_split": 0}}))
+        batches = np.concatenate([xb.numpy() for xb, _ in evaluation_dataset(p.x_test, p.y_test, 4, p.scale)])
+        np.testing.assert_array_equal(batches, p.scaled(p.x_test))
+        assert batches.dtype == np.float32

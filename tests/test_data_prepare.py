@@ -33,21 +33,22 @@ def run(data=None, model=None, loss=None, arrays=None):
 def test_unit_scaling_divides_uint8_by_255():
     p = run({"validation_split": 0})
     raw = images()
-    np.testing.assert_allclose(p.x_train, raw.x_train.reshape(50, -1).astype(np.float32) / 255)
-    assert p.x_train.dtype == np.float32
+    np.testing.assert_array_equal(p.scaled(p.x_train), raw.x_train.reshape(50, -1).astype(np.float32) / 255)
+    assert p.x_train.dtype == np.uint8  # stays raw: the pipeline scales batch by batch
 
 
 def test_standard_scaling_uses_training_statistics_only():
     p = run({"validation_split": 0, "scale": "standard"})
-    assert abs(p.x_train.mean()) < 1e-5 and abs(p.x_train.std() - 1) < 1e-3
-    assert abs(p.x_test.mean()) > 1e-3  # the test set is scaled with train's numbers, not its own
+    x_train, x_test = p.scaled(p.x_train), p.scaled(p.x_test)
+    assert abs(x_train.mean()) < 1e-5 and abs(x_train.std() - 1) < 1e-3
+    assert abs(x_test.mean()) > 1e-3  # the test set is scaled with train's numbers, not its own
 
 
 def test_standard_scaling_per_feature_for_tables():
     rng = np.random.default_rng(1)
     arrays = Arrays(rng.normal(5, [1, 10], (40, 2)), np.arange(40) % 2, rng.normal(size=(5, 2)), np.arange(5) % 2)
     p = run({"validation_split": 0, "scale": "standard"}, arrays=arrays)
-    np.testing.assert_allclose(p.x_train.std(axis=0), [1, 1], rtol=1e-4)
+    np.testing.assert_allclose(p.scaled(p.x_train).std(axis=0), [1, 1], rtol=1e-4)
 
 
 def test_validation_split_is_seeded_and_disjoint():
@@ -109,5 +110,5 @@ def test_binary_labels_are_one_column():
 def test_digits_end_to_end_shapes():
     config = config_from_data({"data": {"dataset": "digits"}})
     p = prepare(load_arrays(config), config)
-    assert p.input_shape == (64,) and 0 <= p.x_train.min() and p.x_train.max() == 1.0
+    assert p.input_shape == (64,) and 0 <= p.scaled(p.x_train).min() and p.scaled(p.x_train).max() == 1.0
     assert len(p.x_train) + len(p.x_val) == 1347

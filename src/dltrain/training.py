@@ -169,7 +169,7 @@ def logged_names(model: keras.Model, prepared: Prepared, config: Config) -> list
     does not fit the labels.
     """
     n = min(len(prepared.x_train), config.training.batch_size)
-    one_batch = evaluation_dataset(prepared.x_train[:n], prepared.y_train[:n], n)
+    one_batch = evaluation_dataset(prepared.x_train[:n], prepared.y_train[:n], n, prepared.scale)
     try:
         names = list(model.evaluate(one_batch, verbose=0, return_dict=True))
     except (ValueError, TypeError, tf.errors.InvalidArgumentError) as err:
@@ -371,8 +371,9 @@ def fit(
 
     batch_size, epochs = config.training.batch_size, 1 if smoke else config.training.epochs
     initial_epoch = saved_state.epochs_done if saved_state else 0
-    train = training_dataset(prepared.x_train, prepared.y_train, batch_size, seed, config.data.shuffle)
-    val_ds = None if prepared.x_val is None else evaluation_dataset(prepared.x_val, prepared.y_val, batch_size)
+    train = training_dataset(prepared.x_train, prepared.y_train, batch_size, seed, config.data.shuffle, prepared.scale)
+    val_ds = None if prepared.x_val is None else evaluation_dataset(prepared.x_val, prepared.y_val, batch_size,
+                                                                    prepared.scale)
 
     if resume is None:
         run_dir = runs.create_run_dir(runs_dir, config.name + ("-smoke" if smoke else ""))
@@ -527,7 +528,8 @@ def check_build(config: Config) -> keras.Model:
 
 def _save_predictions(model: keras.Model, prepared: Prepared, batch_size: int, path: Path) -> None:
     """The test set's true and predicted classes, for the confusion matrix and per-class scores."""
-    probabilities = model.predict(evaluation_dataset(prepared.x_test, prepared.y_test, batch_size), verbose=0)
+    probabilities = model.predict(evaluation_dataset(prepared.x_test, prepared.y_test, batch_size, prepared.scale),
+                                  verbose=0)
     if prepared.label_encoding == "binary":
         predicted = (probabilities.reshape(-1) > 0.5).astype(np.int32)
         true = prepared.y_test.reshape(-1).astype(np.int32)
@@ -552,7 +554,7 @@ def write_report(run_dir: Path) -> None:
 
 
 def _evaluate(model: keras.Model, prepared: Prepared, batch_size: int) -> dict[str, float]:
-    test_ds = evaluation_dataset(prepared.x_test, prepared.y_test, batch_size)
+    test_ds = evaluation_dataset(prepared.x_test, prepared.y_test, batch_size, prepared.scale)
     return {k: float(v) for k, v in model.evaluate(test_ds, verbose=0, return_dict=True).items()}
 
 
