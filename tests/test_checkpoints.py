@@ -199,3 +199,21 @@ def test_unwritable_runs_dir_is_one_clear_error(tiny_config, tmp_path):
     blocker.write_text("not a directory")
     with pytest.raises(UserError, match="cannot create a run directory"):
         fit(load_config(tiny_config), runs_dir=blocker / "runs", verbose=0)
+
+
+def test_nan_weights_fail_the_epoch_even_with_a_finite_loss():
+    """With oneDNN a Dense(relu) can hide NaN weights behind a finite loss (KERAS_NOTES.md)."""
+    from dltrain.tf_quiet import keras
+    from dltrain.training import EpochStats
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    stats = EpochStats()
+    stats.set_model(model)
+    stats.on_epoch_begin(0)
+    stats.on_epoch_end(0, {"loss": 1.0})  # finite weights: fine
+    kernel = model.layers[0].kernel
+    kernel.assign(np.full(kernel.shape, np.nan, np.float32))
+    stats.on_epoch_begin(1)
+    with pytest.raises(TrainingFailed, match="weights became NaN or infinite in epoch 2"):
+        stats.on_epoch_end(1, {"loss": 1.0})
