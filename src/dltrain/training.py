@@ -303,6 +303,37 @@ def _history_from_csv(path: Path) -> dict[str, list[float]]:
     return {k: [float(r[k]) if r[k] else float("nan") for r in rows] for k in (rows[0] if rows else {}) if k != "epoch"}
 
 
+def _resume_point(run_dir: Path, config: Config | None, force: bool):
+    """(config, its changes from the run's, the last saved state) for a resume; checks there is work left."""
+    config, changes = _resume_config(run_dir, config, force)
+    saved_state = checkpoints.latest_state(run_dir)
+    if saved_state is None:
+        raise UserError("nothing to resume: no epoch of this run completed; start it again with dltrain fit",
+                        file=str(run_dir))
+    if saved_state.epochs_done >= config.training.epochs:
+        raise UserError(f"the run already trained all {config.training.epochs} epochs; to train longer, "
+                        f"resume with --set training.epochs=N --force", file=str(run_dir))
+    return config, changes, saved_state
+
+
+def _build(config: Config, prepared: Prepared, seed: int) -> keras.Model:
+    """The compiled model, its variables placed by the distribution strategy in force."""
+    keras.utils.set_random_seed(seed)
+    strategy = tf.distribute.get_strategy()  # the default one; a real strategy slots in here
+    with strategy.scope():
+        model = build_model(config, prepared.input_shape, prepared.num_classes, prepared.label_encoding)
+        compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
+    return model
+
+
+def _record_start(run_dir: Path, config: Config, seed: int, argv, model: keras.Model, write_config: bool) -> None:
+    """What a run records before its first epoch: config, environment, model summary."""
+    if write_config:
+        runs.write_text(run_dir / runs.CONFIG, _config_header(config) + _resolved_for_run(config).to_yaml())
+    runs.write_json(run_dir / runs.ENVIRONMENT, describe(seed, argv, config.source))
+    runs.write_text(run_dir / runs.SUMMARY, summary_text(model))
+
+
 def fit(
     config: Config | None,
     runs_dir: str | Path = "runs",
@@ -347,24 +378,12 @@ def fit(
     saved_state = None
     if resume is not None:
         run_dir = Path(resume)
-        config, changes = _resume_config(run_dir, config, force)
-        saved_state = checkpoints.latest_state(run_dir)
-        if saved_state is None:
-            raise UserError("nothing to resume: no epoch of this run completed; start it again with dltrain fit",
-                            file=str(run_dir))
-        if saved_state.epochs_done >= config.training.epochs:
-            raise UserError(f"the run already trained all {config.training.epochs} epochs; to train longer, "
-                            f"resume with --set training.epochs=N --force", file=str(run_dir))
+        config, changes, saved_state = _resume_point(run_dir, config, force)
     seed = resolve_seed(config)
     if config.training.deterministic:
         tf.config.experimental.enable_op_determinism()
     prepared = prepare(_arrays(config, smoke, synthetic), config)
-
-    keras.utils.set_random_seed(seed)
-    strategy = tf.distribute.get_strategy()  # the default one; a real strategy slots in here
-    with strategy.scope():
-        model = build_model(config, prepared.input_shape, prepared.num_classes, prepared.label_encoding)
-        compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
+    model = _build(config, prepared, seed)
     user_callbacks = make_callbacks(config)
     tracking.check_available(config)
     monitor = _default_monitor(config, prepared)
@@ -383,10 +402,7 @@ def fit(
         status = runs.RunStatus.resumed(run_dir, initial_epoch, changes)
     tracker = None
     try:
-        if resume is None or changes:
-            runs.write_text(run_dir / runs.CONFIG, _config_header(config) + _resolved_for_run(config).to_yaml())
-        runs.write_json(run_dir / runs.ENVIRONMENT, describe(seed, argv, config.source))
-        runs.write_text(run_dir / runs.SUMMARY, summary_text(model))
+        _record_start(run_dir, config, seed, argv, model, write_config=resume is None or bool(changes))
         _truncate_history(run_dir / runs.HISTORY, initial_epoch)
         checkpoint = checkpoints.BestCheckpoint(run_dir / runs.BEST, monitor)
         tracker = tracking.MLflowLogger(config, run_dir) if config.tracking.mlflow else None
