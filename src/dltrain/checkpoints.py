@@ -25,7 +25,6 @@ because the data order is a function of (seed, epoch) alone (see
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -46,12 +45,8 @@ _PLAIN = (bool, int, float, str, type(None))
 
 def save_model_atomically(model: keras.Model, path: Path) -> None:
     """Saves a ``.keras`` file by writing a temporary file and renaming it."""
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.keras")
-    try:
+    with runs.atomic(path) as tmp:
         model.save(tmp, overwrite=True)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class BestCheckpoint(keras.callbacks.ModelCheckpoint):
@@ -112,10 +107,8 @@ class SavedState:
 
 
 def _save_variables(path: Path, variables) -> None:
-    tmp = path.with_name(f".{path.name}")
-    with open(tmp, "wb") as f:
+    with runs.atomic(path) as tmp, open(tmp, "wb") as f:
         np.savez(f, *[np.asarray(v.numpy()) for v in variables])
-    os.replace(tmp, path)
 
 
 def _load_variables(path: Path, variables, what: str) -> None:

@@ -14,6 +14,9 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from dltrain.config import flatten
+from dltrain.errors import format_key
+
 if TYPE_CHECKING:  # the report needs no TensorFlow
     from dltrain.training import EvalResult, FitResult
 
@@ -150,12 +153,6 @@ def print_run_details(details: dict, console: Console | None = None) -> None:
     console.print(details["config"], markup=False, highlight=False)
 
 
-def _flat(data, path=()) -> dict:
-    if isinstance(data, dict) and data:
-        return {k: v for key, value in data.items() for k, v in _flat(value, path + (str(key),)).items()}
-    return {".".join(path): data}
-
-
 def compare_runs(paths: list[Path], png: Path) -> dict:
     """Config differences, test metrics side by side, and overlaid curves written to ``png``."""
     from dltrain import runs
@@ -163,7 +160,7 @@ def compare_runs(paths: list[Path], png: Path) -> dict:
     configs = []
     for path in paths:
         text = _read(path / runs.CONFIG)
-        configs.append(_flat(yaml.safe_load(text) or {}) if text else {})
+        configs.append({format_key(k): v for k, v in flatten(yaml.safe_load(text) or {}).items()} if text else {})
     keys = sorted(set().union(*configs))
     differences = {k: [c.get(k) for c in configs] for k in keys if len({json.dumps(c.get(k), default=str) for c in configs}) > 1}
     metrics = [runs.run_info(p).test for p in paths]

@@ -26,6 +26,7 @@ A run directory is ``<runs>/<YYYYmmdd-HHMMSS>-<config name>`` (``-2``, ``-3``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -81,16 +82,26 @@ def create_run_dir(root: str | Path, name: str) -> Path:
     raise UserError(f"too many runs named {name} in {root} this second")
 
 
-def write_text(path: Path, text: str) -> None:
-    """Writes a file atomically (a temporary file, then a rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+@contextlib.contextmanager
+def atomic(path: Path):
+    """Yields a temporary path beside ``path``; renames it onto ``path`` if the block succeeds.
+
+    A crash at any moment leaves either the old file or the new one, never half
+    of one. The temporary name keeps the suffix (Keras wants '.keras').
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        yield Path(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Writes a text file atomically."""
+    with atomic(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def write_json(path: Path, data: Any) -> None:

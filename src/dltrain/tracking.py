@@ -14,8 +14,8 @@ import logging
 import os
 from pathlib import Path
 
-from dltrain.config import Config
-from dltrain.errors import UserError
+from dltrain.config import Config, flatten
+from dltrain.errors import UserError, format_key
 from dltrain.tf_quiet import keras
 
 MLFLOW_RUN = "mlflow.json"
@@ -38,11 +38,12 @@ def check_available(config: Config) -> None:
         _mlflow()
 
 
-def _flat_params(data, prefix: str = "") -> dict[str, str]:
-    if isinstance(data, dict) and data:
-        return {k: v for key, value in data.items() for k, v in _flat_params(value, f"{prefix}{key}.").items()}
-    text = json.dumps(data) if not isinstance(data, str) else data
-    return {prefix.rstrip("."): text[:500]}  # MLflow's limit on a param value
+def _params(config: Config) -> dict[str, str]:
+    """The resolved config as MLflow params: one per key path, values as text."""
+    return {
+        format_key(path): (value if isinstance(value, str) else json.dumps(value))[:500]  # MLflow's limit
+        for path, value in flatten(config.resolved()).items()
+    }
 
 
 class MLflowLogger(keras.callbacks.Callback):
@@ -64,7 +65,7 @@ class MLflowLogger(keras.callbacks.Callback):
         self.run = self.mlflow.start_run(run_id=previous, run_name=None if previous else run_dir.name)
         marker.write_text(json.dumps({"run_id": self.run.info.run_id, "uri": settings.uri}))
         if previous is None:
-            self.mlflow.log_params(_flat_params(config.resolved()))
+            self.mlflow.log_params(_params(config))
             self.mlflow.set_tags({"dltrain.run_dir": str(run_dir.resolve())})
 
     def on_epoch_end(self, epoch, logs=None):

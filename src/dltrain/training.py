@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from dltrain import checkpoints, runs, tracking
-from dltrain.config import Config, data_path, load_config, resolve_seed
+from dltrain.config import Config, data_path, flatten, load_config, resolve_seed
 from dltrain.data import Prepared, load_arrays, model_input_shape, prepare, sample_spec, synthetic_arrays
 from dltrain.data.pipeline import evaluation_dataset, steps_for, training_dataset
 from dltrain.environment import describe
 from dltrain.errors import Interrupted, TrainingFailed, UserError, format_key
+from dltrain.report import read_history
 from dltrain.models import build_model, compile_model, make_callbacks, summary_text
 from dltrain.tf_quiet import keras, tf
 
@@ -242,16 +243,10 @@ def _check_finite(history: dict, test_metrics: dict) -> None:
         raise TrainingFailed(f"the test loss is {test_metrics['loss']}; the model diverged")
 
 
-def _flatten(data, path: tuple = ()) -> dict[tuple, object]:
-    if isinstance(data, dict) and data:
-        return {k: v for key, value in data.items() for k, v in _flatten(value, path + (key,)).items()}
-    return {path: data}
-
-
 def config_differences(old: Config, new: Config) -> list[str]:
     """Each key whose value differs between two configs, as 'key: old → new'."""
-    a = _flatten(_resolved_for_run(old).resolved())
-    b = _flatten(_resolved_for_run(new).resolved())
+    a = flatten(_resolved_for_run(old).resolved())
+    b = flatten(_resolved_for_run(new).resolved())
     return [f"{format_key(k)}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b), key=str)
             if a.get(k) != b.get(k)]
 
@@ -296,11 +291,6 @@ def _truncate_history(path: Path, epochs_done: int) -> None:
     writer.writeheader()
     writer.writerows(rows)
     runs.write_text(path, out.getvalue())
-
-
-def _history_from_csv(path: Path) -> dict[str, list[float]]:
-    rows = _history_rows(path)
-    return {k: [float(r[k]) if r[k] else float("nan") for r in rows] for k in (rows[0] if rows else {}) if k != "epoch"}
 
 
 def _resume_point(run_dir: Path, config: Config | None, force: bool):
@@ -437,7 +427,8 @@ def fit(
         best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
         runs.write_json(run_dir / runs.METRICS, {"test": test_metrics, "best": {"monitor": monitor, "value": best}})
         _save_predictions(model, prepared, batch_size, run_dir / runs.PREDICTIONS)
-        history = _history_from_csv(run_dir / runs.HISTORY)
+        history = read_history(run_dir / runs.HISTORY)
+        history.pop("epoch", None)
         _check_finite(history, test_metrics)
     except KeyboardInterrupt as err:
         how = getattr(err, "signal_name", "SIGINT")
@@ -553,11 +544,9 @@ def _save_predictions(model: keras.Model, prepared: Prepared, batch_size: int, p
     else:
         predicted = probabilities.argmax(axis=-1).astype(np.int32)
         true = prepared.y_test if prepared.label_encoding == "sparse" else prepared.y_test.argmax(axis=-1)
-    tmp = path.with_name(f".{path.name}")
-    with open(tmp, "wb") as f:
+    with runs.atomic(path) as tmp, open(tmp, "wb") as f:
         np.savez(f, y_true=np.asarray(true, np.int32), y_pred=predicted,
                  class_names=np.array(prepared.class_names or [str(i) for i in range(prepared.num_classes)]))
-    os.replace(tmp, path)
 
 
 def write_report(run_dir: Path) -> None:

@@ -19,12 +19,13 @@ from dltrain.config.schema import (
     SequentialModel,
     TrainingConfig,
     data_path,
+    flatten,
     resolve_seed,
 )
 
 __all__ = [
     "BUILTIN_DATASETS", "FILE_DATASETS", "CNNModel", "Config", "ConvBlock", "DataConfig", "KerasObject",
     "MLPModel", "Origin", "OutputConfig", "SequentialModel", "TrainingConfig", "apply_override",
-    "config_from_data", "data_path", "load_config", "parse_yaml", "readme_with_reference",
+    "config_from_data", "data_path", "flatten", "load_config", "parse_yaml", "readme_with_reference",
     "reference_markdown", "resolve_seed",
 ]

@@ -496,6 +496,13 @@ def unwrap(tp: Any, part: Any) -> Any:
 
 
 
+def flatten(data: Any, path: tuple = ()) -> dict[tuple, Any]:
+    """Nested config data as {key path: leaf value}; lists are leaves (compared and shown whole)."""
+    if isinstance(data, dict) and data:
+        return {k: v for key, value in data.items() for k, v in flatten(value, path + (key,)).items()}
+    return {path: data}
+
+
 def resolve_seed(config: Config) -> int:
     """The run's seed: the config's, or a fresh random one recorded back into it."""
     if config.seed is None:
