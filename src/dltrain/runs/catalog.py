@@ -1,0 +1,135 @@
+"""Finding runs: by directory, id or id prefix; listing, describing and cleaning them."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dltrain.errors import UserError
+from dltrain.runs.files import read_json, read_json_if_present
+from dltrain.runs.history import HistoryFile
+from dltrain.runs.layout import CONFIG, HISTORY, METRICS, RUN, is_run_dir
+from dltrain.runs.status import current_status
+
+
+@dataclass
+class RunInfo:
+    """One line of ``dltrain runs list``."""
+
+    path: Path
+    name: str
+    status: str
+    reason: str | None
+    smoke: bool
+    epochs_done: int
+    epochs: int | None
+    best_monitor: str | None
+    best_value: float | None
+    test: dict
+    duration_seconds: float | None
+    started: str | None
+    stopped_early: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """The run's id: its directory name."""
+        return self.path.name
+
+    def as_dict(self) -> dict:
+        """JSON-ready."""
+        return {**{k: v for k, v in self.__dict__.items() if k != "path"}, "id": self.id, "path": str(self.path)}
+
+
+def _saved_config(path: Path) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise UserError(f"cannot read the saved config ({type(err).__name__}); the run directory is damaged",
+                        file=str(path)) from None
+    if not isinstance(data, dict):
+        raise UserError("the saved config is not a mapping; the run directory is damaged", file=str(path))
+    return data
+
+
+def _read_or_note(reader, path: Path, problems: list[str]) -> dict:
+    try:
+        return reader(path) or {}
+    except UserError as err:
+        problems.append(str(err))
+        return {}
+
+
+def run_info(path: Path) -> RunInfo:
+    """What a run directory says about itself; a damaged file is noted, never raised."""
+    problems: list[str] = []
+    status = _read_or_note(read_json, path / RUN, problems)
+    metrics = _read_or_note(read_json_if_present, path / METRICS, problems)
+    config = _read_or_note(lambda p: _saved_config(p) if p.is_file() else {}, path / CONFIG, problems)
+    best = metrics.get("best") if isinstance(metrics.get("best"), dict) else {}
+    training = config.get("training") if isinstance(config.get("training"), dict) else {}
+    return RunInfo(
+        path=path,
+        name=str(config.get("name", "?")),
+        status="damaged" if problems and not status else current_status(status, path),
+        reason=problems[0] if problems else status.get("reason"),
+        smoke=bool(status.get("smoke")),
+        epochs_done=HistoryFile(path / HISTORY).epochs(),
+        epochs=training.get("epochs"),
+        best_monitor=best.get("monitor"),
+        best_value=best.get("value"),
+        test=metrics.get("test") if isinstance(metrics.get("test"), dict) else {},
+        duration_seconds=status.get("duration_seconds"),
+        started=status.get("started"),
+        stopped_early=bool(status.get("stopped_early")),
+        problems=problems,
+    )
+
+
+def list_runs(root: str | Path, name: str | None = None, status: str | None = None) -> list[RunInfo]:
+    """The runs under ``root``, newest first, optionally filtered by config name and status."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    infos = [run_info(p) for p in root.iterdir() if is_run_dir(p)]
+    infos = [i for i in infos if (name is None or name in i.name) and (status is None or i.status == status)]
+    return sorted(infos, key=lambda i: (str(i.started or ""), i.id), reverse=True)
+
+
+def find_run(root: str | Path, ref: str | Path) -> Path:
+    """A run named by its directory, its id, or a unique prefix of its id (looked up in ``root``).
+
+    Raises:
+        UserError: no run, or several, match.
+    """
+    path = Path(ref)
+    if is_run_dir(path):
+        return path
+    if path.is_dir() and (path / CONFIG).is_file():
+        return path  # a run whose run.json was lost: let the caller say what is damaged
+    root = Path(root)
+    matches = sorted(p for p in root.iterdir() if is_run_dir(p) and p.name.startswith(str(ref))) if root.is_dir() else []
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UserError(f"no run '{ref}': not a run directory, nor the start of a run id in {root}; "
+                        "see dltrain runs list")
+    exact = [p for p in matches if p.name == str(ref)]
+    if len(exact) == 1:
+        return exact[0]
+    names = ", ".join(p.name for p in matches[:5])
+    raise UserError(f"'{ref}' matches {len(matches)} runs ({names}{', ...' if len(matches) > 5 else ''}); "
+                    "give more of the id")
+
+
+def runs_to_clean(root: str | Path, smoke: bool, failed: bool) -> list[RunInfo]:
+    """The smoke runs and/or failed runs under ``root``."""
+    return [i for i in list_runs(root) if (smoke and i.smoke) or (failed and i.status in ("failed", "killed"))]
+
+
+def remove_run(info: RunInfo) -> None:
+    """Deletes a run directory."""
+    shutil.rmtree(info.path)
