@@ -57,16 +57,26 @@ class UserError(Exception):
 
 
 class Interrupted(Exception):
-    """Training stopped by Ctrl-C (SIGINT) or SIGTERM; the run can be resumed.
+    """Training stopped by Ctrl-C (SIGINT) or SIGTERM.
 
     Not a KeyboardInterrupt: the interrupt has been handled (the run marked
     interrupted, its state saved), and Typer would swallow a KeyboardInterrupt.
+    ``resumable`` is False when no epoch completed: there is nothing to resume,
+    and :attr:`hint` says to start again instead.
     """
 
-    def __init__(self, run_dir, signal_name: str = "SIGINT"):
+    def __init__(self, run_dir, signal_name: str = "SIGINT", resumable: bool = True):
         super().__init__(f"{signal_name}: run {run_dir} interrupted")
         self.run_dir = run_dir
         self.signal_name = signal_name
+        self.resumable = resumable
+
+    @property
+    def hint(self) -> str:
+        """What to do next: the resume command, or why there is none."""
+        if self.resumable:
+            return f"the state of the last complete epoch is saved. Resume with:\n  dltrain fit --resume {self.run_dir}"
+        return "no epoch had completed, so there is nothing to resume: start the run again with dltrain fit CONFIG"
 
 
 class TrainingFailed(Exception):

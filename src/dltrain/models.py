@@ -203,8 +203,16 @@ def use_xla(config: Config, model: keras.Model) -> bool:
     return all(type(layer).__name__ in XLA_FRIENDLY for layer in model.layers)
 
 
-def compile_model(model: keras.Model, config: Config) -> keras.Model:
-    """Compiles a model with the config's loss, optimizer and metrics."""
+def compile_model(model: keras.Model, config: Config, inference: bool = False) -> keras.Model:
+    """Compiles a model with the config's loss, optimizer and metrics.
+
+    Args:
+        model: the model.
+        config: the validated config.
+        inference: the model is only evaluated and saved (the model that
+            takes raw inputs): no XLA, so what Keras alone computes after
+            loading it is what the run reports.
+    """
     loss = _resolve(keras.losses, config.loss, config, "loss")
     metrics = [
         m.name if not m.kwargs else _resolve(keras.metrics, m, config, "metrics", i)
@@ -215,7 +223,7 @@ def compile_model(model: keras.Model, config: Config) -> keras.Model:
         loss=loss,
         metrics=metrics,
         steps_per_execution=config.training.steps_per_execution,
-        jit_compile=use_xla(config, model),
+        jit_compile=False if inference else use_xla(config, model),
     )
     return model
 

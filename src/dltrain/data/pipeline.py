@@ -1,7 +1,7 @@
 """tf.data pipelines over in-memory arrays, without extra copies of them.
 
-Batches are gathered from the arrays by index and scaled to float32 one batch
-at a time, so the arrays stay in their raw type (uint8 for images) and
+Batches are gathered from the arrays by index, cast to float32 and run
+through the model's preprocessing layers one batch at a time, so the arrays stay in their raw type (uint8 for images) and
 shuffling permutes indices (8 bytes a sample), never the samples: ``Dataset.from_tensor_slices(x)
 .shuffle(n)`` would hold a second full copy of the data in its buffer.
 
@@ -27,18 +27,13 @@ def steps_for(n: int, batch_size: int) -> int:
     return max(1, math.ceil(n / batch_size))
 
 
-def _gather(x: tf.Tensor, y: tf.Tensor, scale=None):
-    """Gathers a batch by index and scales it to float32: (float32(x) - offset) / divisor."""
-    offset, divisor = scale if scale is not None else (0.0, 1.0)
-    shift = None if np.all(np.asarray(offset) == 0) else tf.constant(offset, tf.float32)
-    div = None if np.all(np.asarray(divisor) == 1) else tf.constant(divisor, tf.float32)
+def _gather(x: tf.Tensor, y: tf.Tensor, preprocess=None):
+    """Gathers a batch by index, casts it to float32 and runs the preprocessing layers on it."""
 
     def batch(idx):
         xb = tf.cast(tf.gather(x, idx), tf.float32)
-        if shift is not None:
-            xb = xb - shift
-        if div is not None:
-            xb = xb / div
+        if preprocess is not None:
+            xb = preprocess(xb)
         return xb, tf.gather(y, idx)
 
     return batch
@@ -58,7 +53,7 @@ class TrainingData:
 
 
 def training_dataset(
-    x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool = True, scale=None
+    x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool = True, preprocess=None
 ) -> TrainingData:
     """Batches for one epoch; each new pass reads ``epoch`` and reshuffles for it.
 
@@ -83,13 +78,13 @@ def training_dataset(
     # flat_map hides the length; Keras plans an epoch by it (without it, Keras
     # 3.15 ran an 11th optimizer step on a 10-batch epoch when steps_per_execution=1).
     ds = tf.data.Dataset.from_tensors(0).flat_map(epoch_batches).apply(tf.data.experimental.assert_cardinality(steps))
-    ds = ds.map(_gather(xt, yt, scale), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    ds = ds.map(_gather(xt, yt, preprocess), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return TrainingData(ds.prefetch(tf.data.AUTOTUNE), steps, epoch)
 
 
-def evaluation_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, scale=None) -> tf.data.Dataset:
+def evaluation_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, preprocess=None) -> tf.data.Dataset:
     """Batches in order, once, for validation and testing."""
     xt, yt = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
     ds = tf.data.Dataset.range(len(x)).batch(batch_size)
-    return ds.map(_gather(xt, yt, scale), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(
+    return ds.map(_gather(xt, yt, preprocess), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(
         tf.data.AUTOTUNE)

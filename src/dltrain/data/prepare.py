@@ -1,10 +1,12 @@
-"""From raw arrays to model-ready arrays: split, reshape, encode labels, and the scaling.
+"""From raw arrays to what training needs: splits, encoded labels, and the preprocessing.
 
-NumPy only. The features stay in their raw type (8-bit images stay uint8):
-the scaling to float32 is computed here from the training set but applied per
-batch by the pipeline. A float32 copy of the whole set, which the seed scripts
-make and TensorFlow copies again, is never made: Fashion-MNIST's training
-images take 47 MB instead of 188 MB twice.
+NumPy only. The features stay raw, in their own type (8-bit images stay
+uint8, in their own shape): the scaling statistics and the reshape the model
+needs are computed here from the training split, and become Keras
+preprocessing layers (:mod:`dltrain.data.preprocessing`) that the pipeline
+applies per batch and the saved models carry. A float32 copy of the whole
+set, which the seed scripts make and TensorFlow copies again, is never made:
+Fashion-MNIST's training images take 47 MB instead of 188 MB twice.
 """
 
 from __future__ import annotations
@@ -31,22 +33,29 @@ class Prepared:
     num_classes: int
     class_names: list[str]
     label_encoding: str
+    scaling: str = "none"
     offset: np.ndarray | float = 0.0
     divisor: np.ndarray | float = 1.0
+    reshape_rule: str = "none"
 
     @property
-    def input_shape(self) -> tuple[int, ...]:
-        """Shape of one sample."""
+    def raw_shape(self) -> tuple[int, ...]:
+        """Shape of one raw sample, as the data holds it and the saved model takes it."""
         return tuple(self.x_train.shape[1:])
 
     @property
-    def scale(self) -> tuple[np.ndarray | float, np.ndarray | float]:
-        """(offset, divisor): model input = (float32(x) - offset) / divisor."""
-        return self.offset, self.divisor
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one sample as the model's first layer receives it (after the preprocessing)."""
+        return _reshape(np.empty((1, *self.raw_shape), np.float32), self.reshape_rule).shape[1:]
 
     def scaled(self, x: np.ndarray) -> np.ndarray:
-        """Features as the model sees them (what the pipeline computes per batch)."""
-        return _to_float(x, self.offset, self.divisor)
+        """NumPy's version of the preprocessing the model carries (for tests and checks)."""
+        x = x.astype(np.float32, copy=True)
+        if self.scaling == "unit":
+            x *= np.float32(1.0) / np.float32(self.divisor)
+        elif self.scaling == "standard":
+            x = (x - self.offset) / np.maximum(np.sqrt(np.square(self.divisor, dtype=np.float32)), 1e-7)
+        return _reshape(x, self.reshape_rule)
 
 
 def _validation_split(arrays: Arrays, fraction: float, seed: int):
@@ -77,15 +86,6 @@ def _scale_factors(x_train: np.ndarray, how: str) -> tuple[np.ndarray | float, n
     std = x_train.std(axis=axis, dtype=np.float64)
     std = np.where(std > 0, std, 1.0) if tabular else (std if std > 0 else 1.0)
     return np.asarray(mean, np.float32), np.asarray(std, np.float32)
-
-
-def _to_float(x: np.ndarray, offset, divisor) -> np.ndarray:
-    x = x.astype(np.float32, copy=True)  # the same float32 operations as the pipeline's
-    if np.any(offset != 0):
-        x -= offset
-    if np.any(divisor != 1):
-        x /= divisor
-    return x
 
 
 def _first_layer_needs(config: Config) -> str:
@@ -141,8 +141,13 @@ def _encode(y: np.ndarray, encoding: str, num_classes: int) -> np.ndarray:
     return np.eye(num_classes, dtype=np.float32)[y]
 
 
+def encode_labels(y: np.ndarray, config: Config, num_classes: int) -> np.ndarray:
+    """Integer labels encoded as the config's loss wants them (see :meth:`Config.label_encoding`)."""
+    return _encode(y, config.label_encoding(num_classes), num_classes)
+
+
 def prepare(arrays: Arrays, config: Config) -> Prepared:
-    """Splits, scales, reshapes and encodes a dataset as the config says.
+    """Splits a dataset, encodes its labels and computes the preprocessing the config asks for.
 
     Statistics for scaling come from the training split only. Labels are
     encoded to fit the loss (see :meth:`Config.label_encoding`).
@@ -156,13 +161,9 @@ def prepare(arrays: Arrays, config: Config) -> Prepared:
         x_train, y_train, x_val, y_val = _validation_split(arrays, config.data.validation_split, seed)
 
     offset, divisor = _scale_factors(x_train, config.data.scale)
-    rule = _reshape_rule(config, x_train.shape[1:])
-    x_test = _reshape(arrays.x_test, rule)
-    x_train = _reshape(x_train, rule)
+    x_test = arrays.x_test
     if config.data.validation_data == "test":
         x_val = x_test  # the same array: no second copy
-    elif x_val is not None:
-        x_val = _reshape(x_val, rule)
 
     encoding = config.label_encoding(arrays.num_classes)
     encode = lambda y: _encode(y, encoding, arrays.num_classes)  # noqa: E731
@@ -177,6 +178,8 @@ def prepare(arrays: Arrays, config: Config) -> Prepared:
         num_classes=arrays.num_classes,
         class_names=list(arrays.class_names or []),
         label_encoding=encoding,
+        scaling=config.data.scale,
         offset=offset,
         divisor=divisor,
+        reshape_rule=_reshape_rule(config, x_train.shape[1:]),
     )

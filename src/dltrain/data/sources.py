@@ -449,3 +449,32 @@ def sample_spec(config: Config) -> tuple[tuple[int, ...], int]:
         return spec.sample_shape, spec.num_classes
     arrays = load_arrays(config, download=False)
     return tuple(arrays.x_train.shape[1:]), arrays.num_classes
+
+
+def _relabel(y: np.ndarray, names: list[str], wanted: list[str], origin: str) -> np.ndarray:
+    """Labels encoded by ``names`` re-encoded by the run's ``wanted`` class names."""
+    if list(names) == list(wanted):
+        return y
+    position = {name: i for i, name in enumerate(wanted)}
+    unknown = sorted({names[i] for i in np.unique(y)} - set(position))
+    if unknown:
+        raise UserError(f"the test labels {unknown[:5]} are not among the model's classes ({', '.join(wanted[:10])}); "
+                        "the data is not the data the model was trained for", file=origin or None)
+    return np.array([position[names[i]] for i in range(len(names))], np.int32)[y]
+
+
+def load_test_arrays(config: Config, class_names: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The test split alone (raw features, integer labels in the run's class order).
+
+    A CSV with ``data.test_path`` is read without its training table, so a
+    trained model can be evaluated where the training data is gone.
+    """
+    if config.data.dataset == "csv" and config.data.test_path:
+        path = data_path(config, config.data.test_path)
+        x, y = read_csv(path, config.data.label_column)
+        (_, y_int, names) = _encode_labels(y[:1], y, str(path))
+        origin = str(path)
+    else:
+        arrays = load_arrays(config)
+        x, y_int, names, origin = arrays.x_test, arrays.y_test, arrays.class_names, arrays.origin
+    return x, (_relabel(y_int, names, class_names, origin) if class_names else y_int)

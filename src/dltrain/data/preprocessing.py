@@ -1,0 +1,58 @@
+"""The preprocessing a model carries: Keras layers computed on the training split.
+
+Training feeds raw batches (cast to float32) through these layers in the
+``tf.data`` pipeline, as Keras's preprocessing guide recommends for speed;
+the saved models (``model.keras``, ``best.keras``) put the same layer objects
+in front of the trained model, so ``keras.saving.load_model(path).predict(raw)``
+gives the run's answers with no dltrain installed. The layers have no
+trainable weights: the model keeps the seeds' parameter counts.
+
+=============== =====================================================================
+``scale: unit``     ``Rescaling(1/peak)`` (1/255 for 8-bit images)
+``scale: standard`` ``Normalization(mean, variance)``: per feature for tables, over all pixels for images
+``reshape``         ``Flatten`` (images into an MLP) or ``Reshape`` adding a channel axis
+=============== =====================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dltrain.data.prepare import Prepared
+from dltrain.tf_quiet import keras
+
+PREPROCESSING = "preprocessing"
+
+
+def preprocessing_layers(prepared: Prepared) -> list[keras.layers.Layer]:
+    """The Keras layers that turn a raw float32 batch into what the model's first layer takes."""
+    layers: list[keras.layers.Layer] = []
+    if prepared.scaling == "unit" and float(prepared.divisor) != 1.0:
+        layers.append(keras.layers.Rescaling(1.0 / float(prepared.divisor), name="rescaling"))
+    elif prepared.scaling == "standard":
+        mean = np.asarray(prepared.offset, np.float32)
+        variance = np.square(np.asarray(prepared.divisor, np.float32))
+        axis = -1 if mean.ndim else None  # per feature for tables, one statistic for images
+        layers.append(keras.layers.Normalization(axis=axis, mean=mean.tolist(), variance=variance.tolist(),
+                                                 name="normalization"))
+    if prepared.reshape_rule == "flatten":
+        layers.append(keras.layers.Flatten(name="flatten_input"))
+    elif prepared.reshape_rule == "channels":
+        layers.append(keras.layers.Reshape((*prepared.raw_shape, 1), name="add_channel"))
+    return layers
+
+
+def preprocessing_model(prepared: Prepared) -> keras.Sequential | None:
+    """The preprocessing layers as one small model, or None when the raw data goes in as is."""
+    layers = preprocessing_layers(prepared)
+    if not layers:
+        return None
+    return keras.Sequential([keras.Input(shape=prepared.raw_shape), *layers], name=PREPROCESSING)
+
+
+def serving_model(model: keras.Model, preprocessing: keras.Model | None, raw_shape: tuple[int, ...]) -> keras.Model:
+    """The trained model behind its preprocessing: takes raw samples, shares the trained weights."""
+    if preprocessing is None:
+        return model
+    inputs = keras.Input(shape=raw_shape, name="raw_input")
+    return keras.Model(inputs, model(preprocessing(inputs)), name=model.name)

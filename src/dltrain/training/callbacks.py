@@ -1,0 +1,106 @@
+"""dltrain's own Keras callbacks: data order, epoch facts, history, divergence, best checkpoint."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dltrain import runs
+from dltrain.errors import TrainingFailed
+from dltrain.tf_quiet import keras
+
+
+class EpochOrder(keras.callbacks.Callback):
+    """Tells the training data which epoch starts, so it shuffles for (seed, epoch)."""
+
+    def __init__(self, data):
+        super().__init__()
+        self.data = data
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.data.set_epoch(epoch)
+
+
+class EpochStats(keras.callbacks.Callback):
+    """Times each epoch, adds the learning rate to its logs, and checks the weights are finite.
+
+    It runs before the history writer and Keras's History, which then record
+    the learning rate; the epoch's seconds stay out of the logs (they are
+    not a metric) and go to history.csv through :attr:`seconds`.
+    """
+
+    seconds: float = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = time.perf_counter() - self._start
+        if logs is None:
+            return
+        logs["learning_rate"] = float(keras.ops.convert_to_tensor(self.model.optimizer.learning_rate))
+        # With oneDNN a Dense(relu) can turn NaN inputs into 0s: the loss stays
+        # finite while the weights are NaN. Check them once an epoch, reduced
+        # on the device: no host copy of every weight.
+        if not all(bool(keras.ops.all(keras.ops.isfinite(w))) for w in self.model.trainable_weights):
+            raise TrainingFailed(f"the weights became NaN or infinite in epoch {epoch + 1}; "
+                                 "lower the learning rate or check the data")
+
+
+class HistoryCSV(keras.callbacks.Callback):
+    """Appends one row per epoch to history.csv (through :class:`dltrain.runs.HistoryFile`)."""
+
+    def __init__(self, history: runs.HistoryFile, stats: EpochStats):
+        super().__init__()
+        self.history = history
+        self.stats = stats
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.history.append(epoch, {**(logs or {}), "epoch_seconds": round(self.stats.seconds, 4)})
+
+
+class NonFiniteGuard(keras.callbacks.Callback):
+    """Stops training at the first batch whose loss is NaN or infinite.
+
+    Unlike TerminateOnNaN's graceful stop, it raises, so nothing after it
+    (a last checkpoint, the end-of-training hooks) overwrites the last good
+    state (keras#21771).
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(float(loss)):
+            raise TrainingFailed(
+                f"the loss became {float(loss)} in epoch {self._epoch + 1}, batch {batch + 1}; the state of the "
+                "last complete epoch is kept. Lower the learning rate or check the data for extreme values"
+            )
+
+
+def save_model_atomically(model: keras.Model, path: Path) -> None:
+    """Saves a ``.keras`` file by writing a temporary file and renaming it."""
+    with runs.atomic(path) as tmp:
+        model.save(tmp, overwrite=True)
+
+
+class BestCheckpoint(keras.callbacks.ModelCheckpoint):
+    """Keras's ModelCheckpoint (save_best_only), saving the model that takes raw inputs, atomically.
+
+    Keras writes the file in place; a kill during that write would destroy
+    the previous best model too. ``best_epoch`` (1-based) is the epoch saved.
+    """
+
+    def __init__(self, filepath: Path, monitor: str, serving: keras.Model):
+        super().__init__(filepath, monitor=monitor, save_best_only=True)
+        self.serving = serving
+        self.best_epoch: int | None = None
+
+    def _save_model(self, epoch, batch, logs):  # Keras's hook (keras>=3.15)
+        filepath = self._get_file_path(epoch, batch, logs)
+        if self._should_save_model(epoch, batch, logs, filepath):
+            save_model_atomically(self.serving, Path(filepath))
+            self.best_epoch = epoch + 1

@@ -1,0 +1,103 @@
+"""Test metrics of a saved model: it takes raw inputs, so only the test data is loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dltrain import runs
+from dltrain.config import load_config, resolve_seed
+from dltrain.data import encode_labels, load_test_arrays
+from dltrain.data.pipeline import evaluation_dataset
+from dltrain.errors import UserError
+from dltrain.tf_quiet import keras
+from dltrain.training.results import EvalResult
+
+
+def load_model(path: Path, unsafe: bool = False) -> keras.Model:
+    """Loads a ``.keras`` model; code in it (Lambda layers) is refused unless ``unsafe``.
+
+    Raises:
+        UserError: the file is missing, not a ``.keras`` file, holds code
+            (without ``unsafe``), or is damaged.
+    """
+    if path.suffix != ".keras":
+        raise UserError("only .keras model files are loaded (not .h5 or SavedModel)", file=str(path))
+    if not path.is_file():
+        raise UserError("model file not found", file=str(path))
+    try:
+        return keras.saving.load_model(path, safe_mode=not unsafe)
+    except Exception as err:  # noqa: BLE001  (Keras raises many types for a bad file)
+        message = " ".join(str(err).split())[:200]
+        if "safe_mode" in message or "Lambda" in message:
+            raise UserError("the model holds code (a Lambda layer), which is not loaded by default; pass "
+                            "--unsafe if you trust the file", file=str(path)) from None
+        raise UserError(f"cannot load the model ({type(err).__name__}: {message}); the file is damaged "
+                        "or was not written by Keras 3", file=str(path)) from None
+
+
+def _check_fits(model: keras.Model, x: np.ndarray, origin: str) -> None:
+    expected = tuple(model.input_shape[1:])
+    if tuple(x.shape[1:]) != expected:
+        raise UserError(f"the data has samples of shape {tuple(x.shape[1:])} but the model takes {expected}; "
+                        "evaluate it with the data it was trained for (--config)", file=origin)
+
+
+def test_metrics(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> dict[str, float]:
+    """A model's metrics on raw test samples (the model carries its preprocessing)."""
+    results = model.evaluate(evaluation_dataset(x, y, batch_size), verbose=0, return_dict=True)
+    return {k: float(v) for k, v in results.items()}
+
+
+def _target(target: str | Path, config_path, runs_dir) -> tuple[Path, Path, Path | None]:
+    """(model file, config file, run directory or None) for a run ref or a .keras file."""
+    path = Path(target)
+    if path.suffix == ".keras":
+        return path, Path(config_path or path.parent / runs.CONFIG), path.parent if runs.is_run_dir(path.parent) else None
+    run_dir = runs.find_run(runs_dir, target)
+    status = runs.run_info(run_dir)
+    if status.status == "running":
+        raise UserError("the run is still training (no final model yet); wait for it to end, or evaluate its "
+                        f"best checkpoint: dltrain evaluate {run_dir / runs.BEST}", file=str(run_dir))
+    if not (run_dir / runs.MODEL).is_file():
+        raise UserError(f"the run has no final model (status {status.status}); resume it with dltrain fit "
+                        f"--resume {run_dir}, or evaluate {run_dir / runs.BEST}", file=str(run_dir))
+    return run_dir / runs.MODEL, Path(config_path or run_dir / runs.CONFIG), run_dir
+
+
+def evaluate(target: str | Path, config_path: str | Path | None = None, unsafe: bool = False,
+             overrides: list[str] | tuple[str, ...] = (), runs_dir: str | Path = "runs") -> EvalResult:
+    """Reloads a trained model and computes its test metrics on raw test data.
+
+    Args:
+        target: a run (directory, id or unique id prefix), or a ``.keras`` file.
+        config_path: the config that describes the test data (default: the run's ``config.yaml``).
+        unsafe: allow models that contain code (Lambda layers).
+        overrides: ``--set`` overrides for the config (e.g. another data.test_path).
+        runs_dir: where a run id is looked up.
+
+    Returns:
+        An :class:`EvalResult`; the metrics are also written to ``evaluate.json`` beside the model.
+
+    Raises:
+        UserError: no such run or model, the run is not finished, or the data does not fit the model.
+    """
+    model_path, config_path, run_dir = _target(target, config_path, runs_dir)
+    if not config_path.is_file():
+        raise UserError("no config to describe the test data; pass --config CONFIG", file=str(config_path))
+    config = load_config(config_path, overrides)
+    resolve_seed(config)
+    classes = (runs.read_json_if_present(run_dir / runs.RUN) or {}).get("classes") if run_dir else None
+    x, y = load_test_arrays(config, classes)
+    model = load_model(model_path, unsafe=unsafe)
+    _check_fits(model, x, str(config_path))
+    num_classes = len(classes) if classes else max(int(y.max()) + 1, int(model.output_shape[-1]))
+    keras.utils.set_random_seed(config.seed)
+    metrics = test_metrics(model, x, encode_labels(y, config, num_classes), config.training.batch_size)
+    fit_metrics = None
+    if run_dir is not None and model_path.name == runs.MODEL:
+        fit_metrics = (runs.read_json_if_present(run_dir / runs.METRICS) or {}).get("test")
+    out = model_path.parent / runs.EVALUATION
+    runs.write_json(out, {"model": str(model_path), "config": str(config_path), "test": metrics, "at": runs.now()})
+    return EvalResult(model_path=model_path, metrics=metrics, written_to=out, fit_metrics=fit_metrics)

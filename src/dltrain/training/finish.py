@@ -1,0 +1,99 @@
+"""The end of a run: the final model, test metrics of the final and best models, the report.
+
+Each step can be killed; a resume redoes all of them from the saved state
+(see :mod:`dltrain.training.resume`), so a run never stays without
+``model.keras`` or ``metrics.json`` once training ended.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from dltrain import runs
+from dltrain.data.pipeline import evaluation_dataset
+from dltrain.data.prepare import Prepared
+from dltrain.errors import TrainingFailed
+from dltrain.tf_quiet import keras
+from dltrain.training.callbacks import save_model_atomically
+from dltrain.training.console import stage
+from dltrain.training.evaluate import load_model, test_metrics
+from dltrain.training.resume import mark_training_ended
+from dltrain.training.results import FitResult
+
+
+def check_finite(history: dict, metrics: dict) -> None:
+    """Refuses to call a run completed whose losses are not finite."""
+    for epoch, loss in enumerate(history.get("loss", []), start=1):
+        if not np.isfinite(loss):
+            raise TrainingFailed(f"the training loss became {loss} in epoch {epoch}; lower the learning rate "
+                                 "or check the data for extreme values")
+    if not np.isfinite(metrics.get("loss", 0.0)):
+        raise TrainingFailed(f"the test loss is {metrics['loss']}; the model diverged")
+
+
+def save_predictions(model: keras.Model, prepared: Prepared, batch_size: int, path: Path) -> None:
+    """The test set's true and predicted classes, for the confusion matrix and per-class scores."""
+    probabilities = model.predict(evaluation_dataset(prepared.x_test, prepared.y_test, batch_size), verbose=0)
+    if prepared.label_encoding == "binary":
+        predicted = (probabilities.reshape(-1) > 0.5).astype(np.int32)
+        true = prepared.y_test.reshape(-1).astype(np.int32)
+    else:
+        predicted = probabilities.argmax(axis=-1).astype(np.int32)
+        true = prepared.y_test if prepared.label_encoding == "sparse" else prepared.y_test.argmax(axis=-1)
+    with runs.atomic(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, y_true=np.asarray(true, np.int32), y_pred=predicted,
+                 class_names=np.array(prepared.class_names or [str(i) for i in range(prepared.num_classes)]))
+
+
+def write_report(run_dir: Path) -> None:
+    """Plots and the HTML report; a failure here never costs the finished run."""
+    from dltrain import report
+
+    try:
+        report.write_run_report(run_dir)
+    except Exception as err:  # noqa: BLE001  (the model and metrics are saved; say what went wrong and go on)
+        print(f"warning: the report of {run_dir} could not be written: {type(err).__name__}: {err}", file=sys.stderr)
+
+
+def _best_metrics(run_dir: Path, prepared: Prepared, batch_size: int) -> dict | None:
+    best = run_dir / runs.BEST
+    if not best.is_file():
+        return None
+    return test_metrics(load_model(best), prepared.x_test, prepared.y_test, batch_size)
+
+
+def finish_run(plan, trainer, prepared: Prepared, run_dir: Path, status, state, checkpoint, seconds: float,
+               verbose: int, tracker) -> FitResult:
+    """Saves the final model, evaluates it and best.keras on the test set, writes metrics and report."""
+    config, batch = plan.config, plan.config.training.batch_size
+    stage("saving the final model", verbose)
+    save_model_atomically(trainer.serving, run_dir / runs.MODEL)
+    if state.last is not None:
+        mark_training_ended(run_dir, state.last)
+    stage("evaluating on the test set", verbose)
+    final = test_metrics(trainer.serving, prepared.x_test, prepared.y_test, batch)
+    best_test = _best_metrics(run_dir, prepared, batch)
+    best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
+    stopped_early = bool(state.last and state.last.stopped_early)
+    restored = any(getattr(cb, "restore_best_weights", False) for cb in trainer.user_callbacks)
+    runs.write_json(run_dir / runs.METRICS, {
+        "test": final, "model": runs.MODEL,
+        "best": {"monitor": trainer.monitor, "value": best, "epoch": checkpoint.best_epoch, "test": best_test},
+    })
+    save_predictions(trainer.serving, prepared, batch, run_dir / runs.PREDICTIONS)
+    history = runs.read_history(run_dir)
+    history.pop("epoch", None)
+    check_finite(history, final)
+    epochs_run = len(history.get("loss", []))
+    status.end("completed", epochs_done=epochs_run, epochs_planned=plan.epochs, stopped_early=stopped_early)
+    write_report(run_dir)
+    if tracker:
+        tracker.finish("completed")
+    return FitResult(run_dir=run_dir, history=history, test_metrics=final, monitor=trainer.monitor, best_value=best,
+                     epochs_run=epochs_run, seconds=seconds, parameters=trainer.model.count_params(),
+                     smoke=plan.smoke, epochs_planned=plan.epochs, stopped_early=stopped_early,
+                     best_epoch=checkpoint.best_epoch, best_test_metrics=best_test,
+                     restored_best_weights=restored)

@@ -1,0 +1,236 @@
+"""``fit``: one explicit pipeline, top to bottom.
+
+It reads as the seed scripts do — load data → build → compile → fit →
+evaluate → save — with what those scripts leave out: every check made before
+anything is written, a run directory that records everything, one process
+writing it at a time, a status that stays true when training fails or is
+interrupted, and models that take raw inputs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dltrain import runs, tracking
+from dltrain.config import Config, resolve_seed
+from dltrain.data import load_arrays, prepare, synthetic_arrays
+from dltrain.data.pipeline import TrainingData, evaluation_dataset, steps_for, training_dataset
+from dltrain.data.prepare import Prepared
+from dltrain.data.preprocessing import preprocessing_model, serving_model
+from dltrain.determinism import deterministic_ops
+from dltrain.errors import Interrupted, UserError
+from dltrain.models import build_model, compile_model, make_callbacks
+from dltrain.tf_quiet import keras, tf
+from dltrain.training import callbacks as cbs
+from dltrain.training.checks import check_monitors, default_monitor, logged_names
+from dltrain.training.console import ConsoleProgress, stage
+from dltrain.training.finish import finish_run
+from dltrain.training.plan import Plan, make_plan
+from dltrain.training.record import record_start
+from dltrain.training.resume import TrainingState, restore_training
+from dltrain.training.results import FitResult
+
+SMOKE_BATCHES = 2  # training and validation batches a smoke run takes
+
+
+@dataclass
+class Trainer:
+    """The models and data one run trains: built before any run directory exists."""
+
+    model: keras.Model  # what trains: the config's model, fed preprocessed batches
+    serving: keras.Model  # the same weights behind the preprocessing: what is saved
+    train: TrainingData
+    validation: tf.data.Dataset | None
+    user_callbacks: list[keras.callbacks.Callback]
+    monitor: str
+
+
+def _arrays(config: Config, smoke: bool, synthetic: bool):
+    """The dataset; for a smoke run a slice of it (or generated data of its shape)."""
+    batch = config.training.batch_size
+    # Enough samples for the validation split to hold a couple of batches too.
+    n_train, n_test = 4 * SMOKE_BATCHES * batch, SMOKE_BATCHES * batch
+    if synthetic:
+        return synthetic_arrays(config, n_train, n_test)
+    arrays = load_arrays(config, download=not smoke)  # a smoke run never waits on a download
+    return arrays.head(n_train, n_test) if smoke else arrays
+
+
+def _build_trainer(config: Config, prepared: Prepared, seed: int, verbose: int) -> Trainer:
+    """Builds and compiles the model, its preprocessing and its data, and checks what it will log."""
+    keras.utils.set_random_seed(seed)
+    stage("building the model", verbose)
+    preprocessing = preprocessing_model(prepared)
+    strategy = tf.distribute.get_strategy()  # the default one; a real strategy slots in here
+    with strategy.scope():
+        model = build_model(config, prepared.input_shape, prepared.num_classes, prepared.label_encoding)
+        stage("compiling", verbose)
+        compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
+    serving = serving_model(model, preprocessing, prepared.raw_shape)
+    if serving is not model:
+        compile_model(serving, config, inference=True)  # saved with the loss and metrics: evaluate() works
+    user_callbacks = make_callbacks(config)
+    tracking.check_available(config)
+    monitor = default_monitor(config, prepared)
+    check_monitors(config, user_callbacks, logged_names(model, prepared, config, preprocessing), monitor)
+    batch = config.training.batch_size
+    train = training_dataset(prepared.x_train, prepared.y_train, batch, seed, config.data.shuffle, preprocessing)
+    validation = None if prepared.x_val is None else evaluation_dataset(prepared.x_val, prepared.y_val, batch,
+                                                                        preprocessing)
+    return Trainer(model, serving, train, validation, user_callbacks, monitor)
+
+
+def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracker) -> tuple[list, cbs.BestCheckpoint,
+                                                                                          TrainingState]:
+    """Keras callbacks in the order they must run (see TrainingState: it comes last)."""
+    checkpoint = cbs.BestCheckpoint(run_dir / runs.BEST, trainer.monitor, trainer.serving)
+    stats = cbs.EpochStats()
+    state = TrainingState(run_dir, [*trainer.user_callbacks, checkpoint], plan.saved)
+    steps = min(trainer.train.steps_per_epoch, SMOKE_BATCHES) if plan.smoke else trainer.train.steps_per_epoch
+    callbacks = [
+        cbs.EpochOrder(trainer.train),
+        *trainer.user_callbacks,
+        stats,
+        cbs.NonFiniteGuard(),
+        checkpoint,
+        cbs.HistoryCSV(runs.HistoryFile(run_dir / runs.HISTORY), stats),
+        # Per-epoch scalars only: no graph, no profiler, nothing per step.
+        keras.callbacks.TensorBoard(run_dir / runs.TENSORBOARD, update_freq="epoch", write_graph=False,
+                                    profile_batch=0),
+        ConsoleProgress(verbose, plan.epochs, steps),
+        *([tracker] if tracker else []),
+        state,
+    ]
+    return callbacks, checkpoint, state
+
+
+def _train(plan: Plan, trainer: Trainer, callbacks: list) -> float:
+    """Keras's ``fit``, from the plan's first epoch; returns its seconds."""
+    started = time.perf_counter()
+    smoke_val_steps = None
+    if plan.smoke and trainer.validation is not None:
+        smoke_val_steps = SMOKE_BATCHES
+    trainer.model.fit(
+        trainer.train.dataset,
+        epochs=plan.epochs,
+        initial_epoch=plan.initial_epoch,
+        steps_per_epoch=min(trainer.train.steps_per_epoch, SMOKE_BATCHES) if plan.smoke else None,
+        shuffle=False,  # the pipeline already reshuffles per (seed, epoch)
+        validation_data=trainer.validation,
+        validation_steps=smoke_val_steps,
+        callbacks=callbacks,
+        verbose=0,  # dltrain's ConsoleProgress prints instead
+    )
+    return time.perf_counter() - started
+
+
+def _restore_ended(plan: Plan, trainer: Trainer, tracked: list) -> None:
+    """For a run whose training had ended: its last state, then what the callbacks do at the end."""
+    restore_training(plan.saved, trainer.model, tracked)
+    for callback in tracked:
+        if getattr(callback, "restore_best_weights", False) and getattr(callback, "best_weights", None) is not None:
+            trainer.model.set_weights(callback.best_weights)  # EarlyStopping's on_train_end
+
+
+def _run(plan: Plan, trainer: Trainer, prepared: Prepared, run_dir: Path, status, verbose: int) -> FitResult:
+    tracker = tracking.MLflowLogger(plan.config, run_dir) if plan.config.tracking.mlflow else None
+    try:
+        record_start(plan, run_dir, trainer.model)
+        runs.HistoryFile(run_dir / runs.HISTORY).keep_epochs_before(plan.initial_epoch)
+        callbacks, checkpoint, state = _callbacks(plan, trainer, run_dir, verbose, tracker)
+        seconds = 0.0
+        if plan.training_ended:
+            _restore_ended(plan, trainer, state.tracked)
+        else:
+            stage(f"training from epoch {plan.initial_epoch + 1}" if plan.initial_epoch else "training", verbose)
+            seconds = _train(plan, trainer, callbacks)
+        return finish_run(plan, trainer, prepared, run_dir, status, state, checkpoint, seconds, verbose, tracker)
+    except BaseException as err:
+        _record_failure(plan, run_dir, status, tracker, err)
+        if isinstance(err, KeyboardInterrupt):
+            resumable = runs.is_run_dir(run_dir) and (run_dir / runs.STATE / "latest.json").is_file()
+            raise Interrupted(run_dir, getattr(err, "signal_name", "SIGINT"), resumable=resumable) from None
+        if isinstance(err, OSError):
+            raise runs.os_error_message(err, run_dir) from None
+        raise
+
+
+def _record_failure(plan: Plan, run_dir: Path, status, tracker, err: BaseException) -> None:
+    """Keeps run.json and the tracker true for a run that stopped, whatever stopped it."""
+    if isinstance(err, KeyboardInterrupt):
+        how = getattr(err, "signal_name", "SIGINT")
+        status.end_quietly("interrupted", f"{how} during training")
+        outcome = "interrupted"
+    elif isinstance(err, UserError) and plan.is_new:
+        shutil.rmtree(run_dir, ignore_errors=True)  # a user's mistake leaves nothing behind
+        outcome = "failed"
+    else:
+        status.end_quietly("failed", f"{type(err).__name__}: {err}"[:500])
+        outcome = "failed"
+    if tracker:
+        tracker.finish(outcome)
+
+
+def default_verbosity() -> int:
+    """A live progress bar on a terminal; one line per epoch in logs and CI."""
+    return 1 if sys.stdout.isatty() else 2
+
+
+def fit(
+    config: Config | None,
+    runs_dir: str | Path = "runs",
+    argv: list[str] | None = None,
+    verbose: int | None = None,
+    smoke: bool = False,
+    synthetic: bool = False,
+    resume: str | Path | None = None,
+    force: bool = False,
+) -> FitResult:
+    """Trains the model a config describes and writes a new run directory (or continues one).
+
+    Everything that can be checked is checked before the run directory is
+    created, so a bad config or dataset leaves nothing behind. The state is
+    saved after every epoch, so an interrupted or killed run can be resumed.
+
+    Args:
+        config: the validated config (None to resume with the run's own).
+        runs_dir: where run directories are created, and where a ``resume``
+            id is looked up.
+        argv: the command line to record (default: ``sys.argv``).
+        verbose: 0 silent, 1 a live progress bar, 2 one line per epoch
+            (default: 1 on a terminal, else 2).
+        smoke: a quick check: one epoch of a couple of batches on a slice of
+            the real data, then a slice of the test set. The run directory is
+            marked as a smoke run.
+        synthetic: with ``smoke``, generated data of the dataset's shape and
+            classes instead of the real data.
+        resume: a run (directory, id or unique id prefix) to continue from
+            its last completed epoch, in place; ``training.epochs`` stays the total.
+        force: resume even though ``config`` differs from the run's.
+
+    Returns:
+        A :class:`FitResult`.
+
+    Raises:
+        UserError: the config, data, model or run is wrong; a new run leaves
+            no directory behind.
+        TrainingFailed: the loss or the weights became NaN or infinite; the
+            run is marked failed and its last good state kept.
+        Interrupted: Ctrl-C or SIGTERM; the run is marked interrupted.
+    """
+    verbose = default_verbosity() if verbose is None else verbose
+    plan = make_plan(config, runs_dir, argv, smoke, synthetic, resume, force)
+    try:
+        seed = resolve_seed(plan.config)
+        with deterministic_ops(plan.config.training.deterministic):
+            stage("reading the data", verbose)
+            prepared = prepare(_arrays(plan.config, smoke, synthetic), plan.config)
+            trainer = _build_trainer(plan.config, prepared, seed, verbose)
+            run_dir, status = plan.open_run(prepared.class_names)
+            return _run(plan, trainer, prepared, run_dir, status, verbose)
+    finally:
+        plan.release()
