@@ -1,12 +1,21 @@
-"""Import TensorFlow and Keras without their log noise.
+"""Import TensorFlow and Keras without their Python-side log noise.
 
-TensorFlow 2.21 prints oneDNN, CUDA-probing and absl notices straight to file
-descriptor 2 from C++, even with ``TF_CPP_MIN_LOG_LEVEL=3`` (checked here:
-the variable no longer silences them), and again later at first device use.
-So the CLI (through :mod:`dltrain.quiet`, before this import) points descriptor 2 at /dev/null for the whole process and gives
-Python's ``sys.stderr`` a private copy of the real one: our messages and any
-traceback still show, TensorFlow's C++ chatter does not. Set
-``DLTRAIN_TF_LOGS=1`` to see TensorFlow's logs when debugging.
+This module quiets what TensorFlow and Keras log *through Python*: it sets
+``TF_CPP_MIN_LOG_LEVEL=3`` (unless already set) before the import, filters
+their Python warnings, and sets TensorFlow's and absl's Python loggers to
+ERROR.
+
+That does not silence everything: TensorFlow 2.21 still writes some notices
+straight to file descriptor 2 from C++ during the import and at first device
+use (checked here: "All log messages before absl::InitializeLog() is called
+are written to STDERR" and ``I0000 ...`` lines despite the variable). Those
+are filtered by :func:`dltrain.quiet.silence_native_stderr`, which the CLI
+calls before this import: it drops recognised TensorFlow noise lines from
+descriptor 2 and forwards everything else, crash messages included, to the
+real stderr. Library users who import this module without that call see
+TensorFlow's C++ notices as usual. Set ``DLTRAIN_TF_LOGS=1`` to see all of
+TensorFlow's logs when debugging: it turns off the filter and everything
+this module does to quiet TensorFlow.
 
 Importing this module imports TensorFlow and Keras.
 """
@@ -17,21 +26,23 @@ import logging
 import os
 import warnings
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+_SHOW_LOGS = os.environ.get("DLTRAIN_TF_LOGS") == "1"
 
-
-warnings.filterwarnings("ignore", module=r"(keras|tensorflow|absl|google)(\.|$)")
-warnings.filterwarnings("ignore", message=r".*(oneDNN|cuda|CUDA|TensorFlow binary).*")
+if not _SHOW_LOGS:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.filterwarnings("ignore", module=r"(keras|tensorflow|absl|google)(\.|$)")
+    warnings.filterwarnings("ignore", message=r".*(oneDNN|cuda|CUDA|TensorFlow binary).*")
 
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 
-tf.get_logger().setLevel(logging.ERROR)
-try:
-    import absl.logging
+if not _SHOW_LOGS:
+    tf.get_logger().setLevel(logging.ERROR)
+    try:
+        import absl.logging
 
-    absl.logging.set_verbosity(absl.logging.ERROR)
-except ImportError:  # pragma: no cover
-    pass
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError:  # pragma: no cover
+        pass
 
 __all__ = ["tf", "keras"]
