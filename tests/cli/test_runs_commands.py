@@ -36,6 +36,7 @@ def several(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_list_newest_first_with_every_status(several, capsys):
     infos = runs.list_runs(several)
     assert len(infos) == 5
@@ -47,14 +48,17 @@ def test_list_newest_first_with_every_status(several, capsys):
     assert all("accuracy" in i.test for i in done)
 
 
+@pytest.mark.slow
 def test_list_filters_and_json(several, capsys):
     assert cli.run(["runs", "list", "--runs-dir", str(several), "--status", "failed", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["runs"]
-    assert len(listed) == 1 and listed[0]["status"] == "failed" and "nan" in listed[0]["reason"] or "inf" in listed[0]["reason"]
+    assert len(listed) == 1 and listed[0]["status"] == "failed"
+    assert "nan" in listed[0]["reason"] or "inf" in listed[0]["reason"]
     assert cli.run(["runs", "list", "--runs-dir", str(several), "--name", "nothing-like-this", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["runs"] == []
 
 
+@pytest.mark.slow
 def test_list_table(several, capsys):
     assert cli.run(["runs", "list", "--runs-dir", str(several)]) == 0
     out = capsys.readouterr().out
@@ -74,6 +78,7 @@ def test_killed_runs_are_shown_as_killed(tmp_path):
     assert runs.run_info(run_dir).status == "running"
 
 
+@pytest.mark.slow
 def test_find_by_prefix(several):
     first = runs.list_runs(several)[-1]
     assert runs.find_run(several, first.path) == first.path
@@ -84,6 +89,7 @@ def test_find_by_prefix(several):
         runs.find_run(several, "zzz")
 
 
+@pytest.mark.slow
 def test_show(several, capsys):
     run_id = runs.list_runs(several, status="completed")[0].id
     assert cli.run(["runs", "show", run_id, "--runs-dir", str(several)]) == 0
@@ -94,6 +100,7 @@ def test_show(several, capsys):
     assert details["run"]["id"] == run_id and details["metrics"]["test"] and details["environment"]["keras"]
 
 
+@pytest.mark.slow
 def test_compare(several, tmp_path, capsys):
     a, b = [i for i in runs.list_runs(several) if i.status == "completed" and not i.smoke][:2]
     png = tmp_path / "cmp.png"
@@ -105,6 +112,7 @@ def test_compare(several, tmp_path, capsys):
     assert cli.run(["runs", "compare", a.id, "--runs-dir", str(several)]) == 2
 
 
+@pytest.mark.slow
 def test_clean_asks_first_then_removes(several, tmp_path, capsys, monkeypatch):
     import shutil
 

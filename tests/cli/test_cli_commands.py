@@ -13,6 +13,7 @@ import pytest
 from conftest import CONFIGS, REPO
 from dltrain import cli, runs
 
+STAGE = "loading TensorFlow…"  # the line fit, evaluate, reproduce and validate --build print first
 NOISE = ("oneDNN", "cuda", "CUDA", "absl", "I0000", "E0000", "W0000", "WARNING", "Traceback", "cpu_feature_guard")
 
 
@@ -26,6 +27,7 @@ def dltrain(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # starts a Python process
 def test_help_and_validate_do_not_import_tensorflow():
     code = (
         "import sys; from dltrain import cli\n"
@@ -60,7 +62,8 @@ def test_usage_errors_exit_2(capsys):
 
 
 def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
+    # Stage lines ("loading TensorFlow…", "reading the data…") say what was going on; the error is one line.
+    err = [line for line in capsys.readouterr().err.strip().splitlines() if not line.endswith("…")]
     assert len(err) == 1, err
     assert err[0].startswith("error: ") and "Traceback" not in err[0]
     return err[0]
@@ -102,26 +105,32 @@ def test_unknown_optimizer_suggests_the_right_case(write_config, capsys):
     assert "unknown optimizer 'Adamx'; did you mean 'Adamax'" in one_error_line(capsys)
 
 
+@pytest.mark.slow
 def test_fit_and_evaluate_in_process(tiny_config, tmp_path, capsys):
     assert cli.run(["fit", str(tiny_config), "--runs-dir", str(tmp_path / "runs")]) == 0
     (run_dir,) = (tmp_path / "runs").iterdir()
-    out = capsys.readouterr().out
-    assert run_dir.name in out and "test accuracy" in out
+    captured = capsys.readouterr()
+    assert f"run: {run_dir}" in captured.out.splitlines() and "test (final model, model.keras)" in captured.out
+    assert captured.err.startswith(STAGE)
     assert cli.run(["evaluate", str(run_dir)]) == 0
-    assert "accuracy" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "accuracy" in out and f"model: {run_dir / runs.MODEL}" in out.splitlines()
 
 
 def test_evaluate_missing_run_dir(tmp_path, capsys):
     assert cli.run(["evaluate", str(tmp_path / "nope")]) == 2
-    assert "pass --config" in one_error_line(capsys)
+    line = one_error_line(capsys)
+    assert f"no run '{tmp_path / 'nope'}': not a run directory, nor the start of a run id in runs" in line
 
 
+@pytest.mark.slow
 def test_digits_quickstart_end_to_end(tmp_path):
     """The README's first line, as a user runs it: accurate, quiet, and evaluable."""
     done = dltrain("fit", "configs/digits_mlp.yaml", "--runs-dir", str(tmp_path / "runs"))
     assert done.returncode == 0, done.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
-    assert run_dir.name in done.stdout.replace("\n", "").replace(" ", "").replace("│", "")
+    assert f"run: {run_dir}" in done.stdout.splitlines()  # whole, on a line of its own
+    assert done.stderr.startswith(STAGE)
     assert not [w for w in NOISE if w in done.stderr], done.stderr
     assert not [w for w in NOISE if w in done.stdout]
     metrics = json.loads((run_dir / runs.METRICS).read_text())["test"]
@@ -135,12 +144,15 @@ def test_digits_quickstart_end_to_end(tmp_path):
     assert evaluated["loss"] == pytest.approx(metrics["loss"], rel=1e-5)
 
 
+@pytest.mark.slow  # starts dltrain in a Python process
 def test_user_error_in_a_real_process_is_one_line(tmp_path):
     (tmp_path / "bad.yaml").write_text("data: {dataset: npz, path: missing.npz}\n")
     done = dltrain("fit", str(tmp_path / "bad.yaml"), "--runs-dir", str(tmp_path / "runs"))
     assert done.returncode == 2
-    assert done.stderr.strip().count("\n") == 0, done.stderr
-    assert done.stderr.startswith("error: ") and "missing.npz: file not found" in done.stderr
+    lines = done.stderr.strip().splitlines()
+    (error,) = [line for line in lines if not line.endswith("…")]  # stage lines, then one error line
+    assert lines[0] == STAGE and lines[-1] == error
+    assert error.startswith("error: ") and "missing.npz: file not found" in error
     assert not (tmp_path / "runs").exists()
 
 
@@ -153,6 +165,7 @@ def run_json(capsys, *args: str) -> tuple[int, dict]:
     return code, json.loads(captured.out)  # stdout must be one JSON document and nothing else
 
 
+@pytest.mark.slow
 def test_smoke_run_is_quick_marked_and_json(tmp_path, capsys):
     code, out = run_json(capsys, "fit", str(CONFIGS / "digits_mlp.yaml"), "--smoke", "--json", "--runs-dir", str(tmp_path))
     assert code == 0 and out["status"] == "completed" and out["smoke"] is True and out["epochs"] == 1
@@ -172,6 +185,7 @@ def test_smoke_never_swaps_in_other_data(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_smoke_synthetic_has_the_dataset_shape(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "k"))
     code, out = run_json(capsys, "fit", str(CONFIGS / "mnist_cnn.yaml"), "--smoke", "--synthetic", "--json",
@@ -189,6 +203,7 @@ def test_synthetic_needs_smoke_and_a_builtin(tiny_config, tmp_path, capsys):
     assert "generates data for built-in datasets" in one_error_line(capsys)
 
 
+@pytest.mark.slow
 def test_divergence_exits_1_and_marks_the_run_failed(tiny_config, tmp_path, capsys):
     code, out = run_json(capsys, "fit", str(tiny_config), "--json", "--runs-dir", str(tmp_path / "r"),
                          "--set", "optimizer={SGD: {learning_rate: 1.0e+30}}", "--set", "training.epochs=2")
@@ -198,6 +213,7 @@ def test_divergence_exits_1_and_marks_the_run_failed(tiny_config, tmp_path, caps
     assert status["status"] == "failed" and "TrainingFailed" in status["reason"]
 
 
+@pytest.mark.slow
 def test_overrides_are_used_and_recorded(tiny_config, tmp_path, capsys):
     code, out = run_json(capsys, "fit", str(tiny_config), "--json", "--runs-dir", str(tmp_path / "r"),
                          "--set", "training.epochs=2", "--set", "model.hidden_units=[4]")
@@ -222,6 +238,7 @@ def test_bad_input_as_json(tiny_config, capsys):
     assert err["key"] == "training.epochs" and err["file"] == "--set training.epochs=-1" and "greater than 0" in err["message"]
 
 
+@pytest.mark.slow
 def test_evaluate_json_and_overrides(tiny_config, tmp_path, capsys):
     code, out = run_json(capsys, "fit", str(tiny_config), "--json", "--runs-dir", str(tmp_path / "r"))
     code, ev = run_json(capsys, "evaluate", out["run_dir"], "--json", "--set", "training.batch_size=7")
@@ -279,6 +296,7 @@ def test_validate_build_json(capsys):
     assert [layer["class"] for layer in out["configs"][0]["layers"]] == ["Dense", "Dense", "Dense"]
 
 
+@pytest.mark.slow
 def test_interrupt_exits_130_and_marks_the_run(tmp_path, npz_file):
     """Ctrl-C during a real fit: exit 130, run.json says interrupted."""
     import signal

@@ -1,0 +1,111 @@
+"""The ``dltrain`` Typer app, and running it: errors become one line each and an exit code."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from dltrain.cli import runs, train, validate
+from dltrain.cli.console import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USER_ERROR,
+    print_json,
+    print_problems,
+    problem_dict,
+)
+from dltrain.errors import Interrupted, TrainingFailed, UserError
+
+app = typer.Typer(
+    help="Train Keras models from YAML config files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: importing rich's help renderer costs ~80 ms per call
+)
+app.command()(train.fit)
+app.command()(train.evaluate)
+app.command()(train.reproduce)
+app.command()(validate.validate)
+app.command("report")(runs.report)
+app.add_typer(runs.runs_app, name="runs")
+
+
+def _interrupted_hint(err: Interrupted) -> str:
+    # errors.Interrupted says itself whether the run can be resumed; older ones always could.
+    return getattr(err, "hint", None) or ("the state of the last complete epoch is saved. Resume with:\n"
+                                          f"  dltrain fit --resume {err.run_dir}")
+
+
+def _failure(err: BaseException) -> tuple[int, dict, str | None]:
+    """The exit code, the JSON document and the stderr text for an error that ends a command."""
+    if isinstance(err, UserError):
+        return EXIT_USER_ERROR, {"status": "error", "errors": [problem_dict(p) for p in err.problems]}, None
+    if isinstance(err, TrainingFailed):
+        return EXIT_FAILED, {"status": "failed", "error": str(err)}, f"training failed: {err}"
+    if isinstance(err, Interrupted):
+        code = EXIT_TERMINATED if err.signal_name == "SIGTERM" else EXIT_INTERRUPTED
+        data = {"status": "interrupted", "signal": err.signal_name, "run_dir": str(err.run_dir),
+                "resumable": getattr(err, "resumable", True), "hint": _interrupted_hint(err)}
+        return code, data, f"interrupted ({err.signal_name}); {_interrupted_hint(err)}"
+    return EXIT_INTERRUPTED, {"status": "interrupted"}, "interrupted"  # Ctrl-C outside training
+
+
+def run(args: list[str] | None = None) -> int:
+    """Runs one dltrain command in-process and returns its exit code.
+
+    User errors print one line each (``error: FILE:LINE: KEY: message``), or
+    a JSON document with ``--json``. Other exceptions are dltrain's bugs and
+    keep their traceback.
+
+    Args:
+        args: the command line after ``dltrain`` (default: ``sys.argv[1:]``).
+
+    Returns:
+        0 success, 1 training failed (or not reproduced), 2 bad input, 130
+        interrupted, 143 terminated.
+    """
+    args = list(sys.argv[1:] if args is None else args)
+    try:
+        result = app(args=args, standalone_mode=False, prog_name="dltrain")
+    except (UserError, TrainingFailed, Interrupted, KeyboardInterrupt, typer.Abort) as err:
+        code, data, text = _failure(err)
+        if "--json" in args:
+            print_json(data)
+        elif isinstance(err, UserError):
+            print_problems(err.problems)
+        else:
+            print(text, file=sys.stderr, flush=True)
+        return code
+    except typer.Exit as exit_:
+        return exit_.exit_code
+    except typer.TyperException as err:  # usage errors: unknown command or option, missing argument
+        err.show(file=sys.stderr)
+        return EXIT_USER_ERROR
+    return result if isinstance(result, int) else EXIT_OK
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so training stops the same way."""
+
+    signal_name = "SIGTERM"
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+def main() -> None:
+    """The console script."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    args = sys.argv[1:]
+    if args[:1] in (["fit"], ["evaluate"], ["reproduce"]) or "--build" in args:
+        from dltrain.quiet import silence_native_stderr
+
+        silence_native_stderr()  # before TensorFlow is imported: it prints while loading
+    sys.exit(run(args))
