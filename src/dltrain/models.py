@@ -203,7 +203,8 @@ def use_xla(config: Config, model: keras.Model) -> bool:
     return all(type(layer).__name__ in XLA_FRIENDLY for layer in model.layers)
 
 
-def compile_model(model: keras.Model, config: Config, inference: bool = False) -> keras.Model:
+def compile_model(model: keras.Model, config: Config, inference: bool = False,
+                  optimizer: keras.optimizers.Optimizer | None = None) -> keras.Model:
     """Compiles a model with the config's loss, optimizer and metrics.
 
     Args:
@@ -212,6 +213,8 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False) -
         inference: the model is only evaluated and saved (the model that
             takes raw inputs): no XLA, so what Keras alone computes after
             loading it is what the run reports.
+        optimizer: an optimizer to share (the trained model's, so the saved
+            model carries its state); default: a new one from the config.
     """
     loss = _resolve(keras.losses, config.loss, config, "loss")
     metrics = [
@@ -219,7 +222,7 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False) -
         for i, m in enumerate(config.metrics)
     ]
     model.compile(
-        optimizer=make_optimizer(config),
+        optimizer=optimizer or make_optimizer(config),
         loss=loss,
         metrics=metrics,
         steps_per_execution=config.training.steps_per_execution,

@@ -50,9 +50,18 @@ def preprocessing_model(prepared: Prepared) -> keras.Sequential | None:
     return keras.Sequential([keras.Input(shape=prepared.raw_shape), *layers], name=PREPROCESSING)
 
 
-def serving_model(model: keras.Model, preprocessing: keras.Model | None, raw_shape: tuple[int, ...]) -> keras.Model:
-    """The trained model behind its preprocessing: takes raw samples, shares the trained weights."""
+def serving_model(model: keras.Sequential, preprocessing: keras.Model | None,
+                  raw_shape: tuple[int, ...]) -> keras.Model:
+    """The trained model's layers behind its preprocessing: takes raw samples, shares the trained weights.
+
+    The layers are called again rather than the model nested whole: a nested
+    compiled model would carry the optimizer's state one level down, and
+    Keras then warns on loading that the optimizer's variables are missing.
+    """
     if preprocessing is None:
         return model
     inputs = keras.Input(shape=raw_shape, name="raw_input")
-    return keras.Model(inputs, model(preprocessing(inputs)), name=model.name)
+    x = preprocessing(inputs)
+    for layer in model.layers:
+        x = layer(x)
+    return keras.Model(inputs, x, name=model.name)

@@ -72,7 +72,8 @@ def _build_trainer(config: Config, prepared: Prepared, seed: int, verbose: int) 
         compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
     serving = serving_model(model, preprocessing, prepared.raw_shape)
     if serving is not model:
-        compile_model(serving, config, inference=True)  # saved with the loss and metrics: evaluate() works
+        # Saved with the loss, metrics and the trained optimizer's state, as the seed scripts' model.save.
+        compile_model(serving, config, inference=True, optimizer=model.optimizer)
     user_callbacks = make_callbacks(config)
     tracking.check_available(config)
     monitor = default_monitor(config, prepared)

@@ -30,11 +30,12 @@ class Plan:
     saved: SavedState | None = None
     changes: list[str] = field(default_factory=list)
     lock: runs.RunLock | None = None
+    resuming: bool = False
 
     @property
     def is_new(self) -> bool:
         """A new run directory (not a resume)."""
-        return self.saved is None and self.run_dir is None
+        return not self.resuming
 
     @property
     def epochs(self) -> int:
@@ -54,7 +55,7 @@ class Plan:
 
     def open_run(self, classes: list[str]) -> tuple[Path, runs.RunStatus]:
         """Creates and locks a new run directory, or marks the resumed one running."""
-        if self.run_dir is not None:
+        if self.resuming:
             return self.run_dir, runs.RunStatus.resumed(self.run_dir, self.initial_epoch, self.changes)
         self.run_dir = runs.create_run_dir(self.runs_dir, self.config.name + ("-smoke" if self.smoke else ""))
         self.lock = runs.RunLock(self.run_dir)
@@ -139,4 +140,4 @@ def make_plan(config: Config | None, runs_dir, argv, smoke: bool, synthetic: boo
     except BaseException:
         lock.release()
         raise
-    return Plan(config, runs_dir, argv, run_dir=run_dir, saved=saved, changes=changes, lock=lock)
+    return Plan(config, runs_dir, argv, run_dir=run_dir, saved=saved, changes=changes, lock=lock, resuming=True)

@@ -48,7 +48,7 @@ def test_no_shuffle_keeps_order():
 @pytest.mark.parametrize("steps_per_execution", [1, 4, 32])
 def test_every_epoch_takes_exactly_its_batches(steps_per_execution):
     """Keras with steps_per_execution must not eat into the next epoch's batches."""
-    from dltrain.training import EpochOrder
+    from dltrain.training.callbacks import EpochOrder
 
     data = training_dataset(*arrays(40), 4, seed=0)
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
@@ -70,9 +70,10 @@ def test_evaluation_dataset_in_order_once():
     assert steps_for(7, 3) == 3 and steps_for(0, 3) == 1
 
 
-def test_batches_are_scaled_exactly_as_numpy_scales():
+def test_batches_are_preprocessed_exactly_as_numpy_computes():
     from dltrain.config import config_from_data
     from dltrain.data import prepare
+    from dltrain.data.preprocessing import preprocessing_model
     from dltrain.data.sources import Arrays
 
     rng = np.random.default_rng(0)
@@ -80,6 +81,8 @@ def test_batches_are_scaled_exactly_as_numpy_scales():
                  rng.integers(0, 256, (9, 4, 4), dtype=np.uint8), np.arange(9) % 3)
     for scale in ("unit", "standard", "none"):
         p = prepare(raw, config_from_data({"data": {"scale": scale, "validation_split": 0}}))
-        batches = np.concatenate([xb.numpy() for xb, _ in evaluation_dataset(p.x_test, p.y_test, 4, p.scale)])
-        np.testing.assert_array_equal(batches, p.scaled(p.x_test))
+        preprocess = preprocessing_model(p)
+        batches = np.concatenate([xb.numpy() for xb, _ in evaluation_dataset(p.x_test, p.y_test, 4, preprocess)])
+        assert batches.shape == (9, 16)  # flattened for the default MLP
+        np.testing.assert_allclose(batches, p.scaled(p.x_test), rtol=1e-6, atol=1e-6)
         assert batches.dtype == np.float32

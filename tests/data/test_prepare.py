@@ -33,8 +33,9 @@ def run(data=None, model=None, loss=None, arrays=None):
 def test_unit_scaling_divides_uint8_by_255():
     p = run({"validation_split": 0})
     raw = images()
-    np.testing.assert_array_equal(p.scaled(p.x_train), raw.x_train.reshape(50, -1).astype(np.float32) / 255)
-    assert p.x_train.dtype == np.uint8  # stays raw: the pipeline scales batch by batch
+    np.testing.assert_allclose(p.scaled(p.x_train), raw.x_train.reshape(50, -1).astype(np.float32) / 255, rtol=1e-6)
+    assert p.x_train.dtype == np.uint8 and p.x_train.shape == (50, 6, 6)  # stays raw: preprocessed batch by batch
+    assert p.raw_shape == (6, 6) and p.input_shape == (36,)
 
 
 def test_standard_scaling_uses_training_statistics_only():
