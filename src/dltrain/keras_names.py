@@ -114,6 +114,11 @@ def live_names(family: str) -> frozenset[str]:
 
 def is_known(family: str, name: str) -> bool:
     """True if Keras accepts ``name`` in ``family``."""
+    if family in _CLASS_FAMILIES:
+        try:  # one class's ancestry: reading every layer's file would take a second
+            return _is_family_class(family, name)
+        except KerasLayoutError:
+            pass  # names() says so and asks Keras itself
     known = names(family)
     if family in _CASE_INSENSITIVE:
         return name.lower() in {n.lower() for n in known}
@@ -218,6 +223,12 @@ def _base_refs(module: str, cls: ast.ClassDef) -> list[tuple[str, str]]:
         elif isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) and base.value.id in imported:
             refs.append((".".join(imported[base.value.id]), base.attr))
     return refs
+
+
+def _is_family_class(family: str, name: str) -> bool:
+    api, base_module, base = _CLASS_FAMILIES[family]
+    ref = _exports(api).get(name)
+    return ref is not None and _derives_from(ref, (base_module, base))
 
 
 def _derives_from(ref: tuple[str, str], base: tuple[str, str], depth: int = 0) -> bool:
