@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 from dltrain import runs
-from dltrain.checkpoints import latest_state
 from dltrain.config import load_config
-from dltrain.errors import TrainingFailed, UserError
-from dltrain.training import NonFiniteGuard, fit, reproduce
+from dltrain.errors import Interrupted, TrainingFailed, UserError
+from dltrain.training import fit, reproduce
+from dltrain.training.callbacks import EpochStats, NonFiniteGuard
+from dltrain.training.resume import latest_state
 
 DETERMINISTIC = """
 seed: 3
@@ -78,12 +79,12 @@ def test_resume_refuses_a_changed_config_and_lists_the_changes(det_config, tmp_p
 
 def test_resume_of_a_finished_run(det_config, tmp_path):
     done = fit(load_config(det_config(epochs=1)), runs_dir=tmp_path, verbose=0)
-    with pytest.raises(UserError, match="already trained all 1 epochs"):
+    with pytest.raises(UserError, match=r"the run is completed \(1 of 1 epochs\).*--set training.epochs=N --force"):
         fit(None, resume=done.run_dir, verbose=0)
 
 
 def test_resume_of_something_else(tmp_path):
-    with pytest.raises(UserError, match="not a run directory"):
+    with pytest.raises(UserError, match="no run"):
         fit(None, resume=tmp_path, verbose=0)
 
 
@@ -106,6 +107,7 @@ def wait_for_epochs(root: Path, n: int, proc: subprocess.Popen, timeout: float =
     raise AssertionError("training did not get far enough")
 
 
+@pytest.mark.slow
 def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(det_config, tmp_path):
     config = det_config(epochs=8, units=256, batch=4)  # slow enough to be killed inside an epoch
     reference = dltrain("fit", str(config), "--runs-dir", str(tmp_path / "ref"), "--json")
@@ -130,6 +132,7 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(det_config, 
     assert result["test"] == expected["test"]
 
 
+@pytest.mark.slow
 def test_sigterm_marks_the_run_interrupted_and_exits_143(det_config, tmp_path):
     proc = dltrain("fit", str(det_config(epochs=200, units=256, batch=4)), "--runs-dir", str(tmp_path))
     run_dir = wait_for_epochs(tmp_path, 1, proc)
@@ -187,6 +190,7 @@ def test_reproduce_detects_a_mismatch(det_config, tmp_path):
     assert not reproduce(original.run_dir, verbose=0).matches
 
 
+@pytest.mark.slow
 def test_concurrent_fits_get_distinct_directories(tiny_config, tmp_path):
     procs = [dltrain("fit", str(tiny_config), "--runs-dir", str(tmp_path / "runs"), "--json") for _ in range(2)]
     outs = [json.loads(p.communicate(timeout=300)[0]) for p in procs]
@@ -204,7 +208,6 @@ def test_unwritable_runs_dir_is_one_clear_error(tiny_config, tmp_path):
 def test_nan_weights_fail_the_epoch_even_with_a_finite_loss():
     """With oneDNN a Dense(relu) can hide NaN weights behind a finite loss (KERAS_NOTES.md)."""
     from dltrain.tf_quiet import keras
-    from dltrain.training import EpochStats
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
     model.compile("sgd", "mse")

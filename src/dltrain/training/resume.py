@@ -89,7 +89,7 @@ def restore_callback_state(callback: keras.callbacks.Callback, state: dict) -> N
         # first epoch end; choose it now from the callback's own arguments.
         callback._set_monitor_op()
     for name, value in state.items():
-        if name in STATE_ATTRIBUTES and hasattr(callback, name):
+        if name in STATE_ATTRIBUTES:
             setattr(callback, name, float(value) if name == "best" else int(value))
 
 
