@@ -164,7 +164,11 @@ def test_optimizer_with_schedule():
         {"optimizer": {"SGD": {"momentum": 0.9, "learning_rate": {"ExponentialDecay": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5}}}}}
     )
     opt = make_optimizer(cfg)
-    assert isinstance(opt.learning_rate, keras.Variable) or opt.get_config()["learning_rate"]["class_name"] == "ExponentialDecay"
+    schedule = opt._learning_rate  # Keras keeps the schedule object; .learning_rate is its current value
+    assert isinstance(schedule, keras.optimizers.schedules.ExponentialDecay)
+    assert schedule.get_config()["decay_rate"] == 0.5 and opt.get_config()["momentum"] == 0.9
+    opt.iterations.assign(10)  # one decay period later the rate has halved: the schedule acts
+    assert float(opt.learning_rate) == pytest.approx(0.05)
 
 
 def test_optimizer_bad_argument():
