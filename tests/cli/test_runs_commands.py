@@ -94,7 +94,7 @@ def test_show(several, capsys):
     run_id = runs.list_runs(several, status="completed")[0].id
     assert cli.run(["runs", "show", run_id, "--runs-dir", str(several)]) == 0
     out = capsys.readouterr().out
-    assert run_id in out and "test: " in out and "history" in out and "report.html" in out
+    assert run_id in out and "test (final model, model.keras): " in out and "history" in out and "report.html" in out
     assert cli.run(["runs", "show", run_id, "--runs-dir", str(several), "--json"]) == 0
     details = json.loads(capsys.readouterr().out)
     assert details["run"]["id"] == run_id and details["metrics"]["test"] and details["environment"]["keras"]

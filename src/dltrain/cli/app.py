@@ -6,7 +6,9 @@ import sys
 
 import typer
 
-from dltrain.cli import runs, train, validate
+from dltrain.cli.runs import report, runs_app
+from dltrain.cli.train import evaluate, fit, reproduce
+from dltrain.cli.validate import validate
 from dltrain.cli.console import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -26,12 +28,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: importing rich's help renderer costs ~80 ms per call
 )
-app.command()(train.fit)
-app.command()(train.evaluate)
-app.command()(train.reproduce)
-app.command()(validate.validate)
-app.command("report")(runs.report)
-app.add_typer(runs.runs_app, name="runs")
+app.command()(fit)
+app.command()(evaluate)
+app.command()(reproduce)
+app.command()(validate)
+app.command()(report)
+app.add_typer(runs_app, name="runs")
 
 
 def _interrupted_hint(err: Interrupted) -> str:
