@@ -17,88 +17,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from dltrain.config.limits import MAX_BASE_CHAIN, MAX_CONFIG_BYTES
 from dltrain.config.schema import Config, Origin, is_tagged_member, unwrap
+from dltrain.config.yamlfile import parse_value, parse_yaml
 from dltrain.errors import Problem, UserError, format_key
 
 # Values merged as a whole, never key by key: a Keras object `{SGD: {...}}`
 # over `{Adam: {...}}` must not become an optimizer with two names.
 REPLACED_WHOLE = {("loss",), ("optimizer",)}
-
-
-class _DuplicateKey(yaml.MarkedYAMLError):
-    pass
-
-
-class _LineLoader(yaml.SafeLoader):
-    """PyYAML's safe loader (no Python tags), refusing duplicate keys.
-
-    Plain PyYAML keeps the last of two equal keys without a word, so a
-    second `training:` block would silently replace the first.
-    """
-
-    def construct_mapping(self, node, deep=False):
-        seen: dict = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, (str, int, float, bool)) and key in seen:
-                raise _DuplicateKey(
-                    problem=f"duplicate key '{key}' (first on line {seen[key]}); keep one of them",
-                    problem_mark=key_node.start_mark,
-                )
-            if isinstance(key, (str, int, float, bool)):
-                seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-
-def _line_index(text: str) -> dict[tuple, int]:
-    """Maps each key path in a YAML document to the 1-based line it is on."""
-    lines: dict[tuple, int] = {}
-
-    def walk(node: yaml.Node, path: tuple) -> None:
-        lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    lines[path + (key.value,)] = key.start_mark.line + 1
-                    walk(value, path + (key.value,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, path + (i,))
-
-    root = yaml.compose(text, Loader=_LineLoader)
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
-    """Parses YAML safely (no Python tags) and returns (data, key-path → line).
-
-    Raises:
-        UserError: the text is not valid YAML.
-    """
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # a SafeLoader: no object construction
-        return data, _line_index(text)
-    except _DuplicateKey as err:
-        raise UserError(f"YAML error: {err.problem}", file=file, line=err.problem_mark.line + 1) from None
-    except yaml.constructor.ConstructorError as err:
-        mark = err.problem_mark
-        raise UserError(
-            f"YAML tag not allowed: {err.problem}; configs are plain data (no !!python tags), remove the tag",
-            file=file,
-            line=mark.line + 1 if mark else None,
-        ) from None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
-        what = err.problem or "invalid YAML"
-        raise UserError(f"YAML syntax error: {what}; check the indentation and quoting on that line", file=file, line=line) from None
-    except yaml.YAMLError as err:
-        raise UserError(f"YAML error: {err}", file=file) from None
 
 
 def _data_path(loc: tuple, data: Any) -> tuple:
@@ -220,7 +148,11 @@ def config_from_data(
 def _read(path: Path) -> str:
     file = str(path)
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CONFIG_BYTES + 1)  # never more: the path may be /dev/zero or a huge file
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise UserError(f"the config is over {MAX_CONFIG_BYTES:,} bytes; a config is a few dozen keys", file=file)
+        return raw.decode("utf-8")
     except FileNotFoundError:
         raise UserError("config file not found; check the path", file=file) from None
     except IsADirectoryError:
@@ -261,6 +193,9 @@ def _read_with_bases(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, di
     """A config file's data with its bases merged in, and every value's origin."""
     file = str(path)
     resolved = path.resolve()
+    if len(chain) >= MAX_BASE_CHAIN:
+        raise UserError(f"more than {MAX_BASE_CHAIN} configs in the `base:` chain; point base: at fewer levels",
+                        file=file)
     if resolved in chain:
         cycle = " -> ".join(str(p) for p in (*chain, resolved))
         raise UserError(f"base configs form a cycle: {cycle}; remove one of the `base:` keys", file=file)
@@ -308,10 +243,13 @@ def apply_override(data: dict, origins: dict[tuple, Origin], text: str) -> None:
     if not sep or not key.strip():
         raise UserError(f"--set {text}: expected KEY=VALUE, e.g. --set training.epochs=3")
     path = _override_path(key.strip(), text)
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise UserError(f"--set {key}=...: the value is over {MAX_CONFIG_BYTES:,} bytes")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as err:
-        raise UserError(f"--set {text}: the value is not valid YAML ({getattr(err, 'problem', err)}); quote it") from None
+        value = parse_value(raw) if raw.strip() else None
+    except UserError as err:
+        message = err.problems[0].message.removeprefix("YAML syntax error: ").removeprefix("YAML error: ")
+        raise UserError(f"--set {text[:200]}: the value is not valid YAML ({message}); quote it") from None
     node: Any = data
     for i, part in enumerate(path[:-1]):
         if isinstance(node, list):

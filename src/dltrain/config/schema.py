@@ -42,6 +42,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from dltrain import keras_names
+from dltrain.config.limits import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LAYER_WIDTH, MAX_SEED
 from dltrain.errors import UserError, format_key
 
 # Where a value came from: (file, line), or ("--set key=value", None).
@@ -139,6 +140,7 @@ OptimizerSpec = Annotated[KerasObject, AfterValidator(_registered("optimizers", 
 CallbackSpec = Annotated[KerasObject, AfterValidator(_registered("callbacks", "callback"))]
 Activation = Annotated[str, AfterValidator(_activation)]
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
+Width = Annotated[int, Field(gt=0, le=MAX_LAYER_WIDTH)]  # units or filters: past the limit, weights cannot be allocated
 
 # Callbacks that write files: dltrain writes those into the run directory itself.
 MANAGED_CALLBACKS = {
@@ -218,7 +220,7 @@ class DataConfig(Section):
 class OutputConfig(Section):
     """The output layer a preset appends."""
 
-    units: Annotated[int, Field(gt=0)] | None = Field(
+    units: Width | None = Field(
         None, description="Default: the number of classes (1 for binary_crossentropy on two classes)."
     )
     activation: Activation | None = Field(
@@ -230,7 +232,7 @@ class OutputConfig(Section):
 
 class _DenseHead(Section):
     type: str = Field(description="mlp, cnn or sequential.")  # redeclared as a Literal; declared first to come first
-    hidden_units: list[Annotated[int, Field(gt=0)]] = Field([128], description="Units of each hidden Dense layer.")
+    hidden_units: list[Width] = Field([128], description="Units of each hidden Dense layer.")
     activation: Activation = Field("relu", description="Activation of the hidden layers (any Keras activation).")
     dropout: Fraction = Field(0.0, description="Dropout rate after each hidden Dense layer.")
     batch_norm: bool = Field(False, description="Batch normalization before each hidden activation.")
@@ -248,7 +250,7 @@ class MLPModel(_DenseHead):
 class ConvBlock(Section):
     """Conv2D, then optional batch norm, activation and MaxPooling2D."""
 
-    filters: Annotated[int, Field(gt=0)] = Field(description="Number of filters.")
+    filters: Width = Field(description="Number of filters.")
     kernel_size: Annotated[int, Field(gt=0)] | tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]] = Field(
         3, description="Kernel size: an int or [height, width]."
     )
@@ -299,8 +301,8 @@ ModelConfig = Annotated[
 class TrainingConfig(Section):
     """How `fit` runs."""
 
-    epochs: Annotated[int, Field(gt=0)] = Field(10, description="Number of passes over the training set.")
-    batch_size: Annotated[int, Field(gt=0)] = Field(32, description="Samples per gradient step.")
+    epochs: Annotated[int, Field(gt=0, le=MAX_EPOCHS)] = Field(10, description="Number of passes over the training set.")
+    batch_size: Annotated[int, Field(gt=0, le=MAX_BATCH_SIZE)] = Field(32, description="Samples per gradient step.")
     monitor: str | None = Field(
         None,
         description="The logged metric that picks the best checkpoint (best.keras). Default: val_loss "
@@ -311,7 +313,7 @@ class TrainingConfig(Section):
         description="TensorFlow's op determinism: two runs of a config give bit-identical histories and "
         "metrics, and a resumed run ends where an uninterrupted one would. Costs speed (see README).",
     )
-    steps_per_execution: Annotated[int, Field(gt=0)] = Field(
+    steps_per_execution: Annotated[int, Field(gt=0, le=MAX_EPOCHS)] = Field(
         32,
         description="Batches run per call into TensorFlow (Keras's compile argument): the same updates in the "
         "same order, with a fraction of the per-step overhead; callbacks and the progress bar then run once "
@@ -363,7 +365,7 @@ class Config(Section):
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)] = Field(
         "run", description="Names the run directories. Default: the config file's name."
     )
-    seed: int | None = Field(
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
         42, description="Seeds Python, NumPy and TensorFlow; null picks one at random (recorded in the run)."
     )
     data: DataConfig = Field(default_factory=DataConfig, description="The dataset.")
