@@ -16,7 +16,10 @@ import inspect
 import os
 from typing import Any
 
+import difflib
+
 from dltrain.config import CNNModel, Config, KerasObject, MLPModel, SequentialModel
+from dltrain.config.limits import MAX_LAYER_WIDTH
 from dltrain.errors import UserError
 from dltrain.tf_quiet import keras
 
@@ -32,6 +35,11 @@ def _layer(spec: KerasObject, config: Config, *path: str | int) -> keras.layers.
         raise config.error(f"'{spec.name}' is not a Keras layer; see keras.layers", *path)
     if spec.name in ("Lambda", "TFSMLayer"):
         raise config.error(f"{spec.name} runs code or loads files and cannot come from a config", *path)
+    for name in ("units", "filters"):
+        width = spec.kwargs.get(name)
+        if isinstance(width, int) and not isinstance(width, bool) and width > MAX_LAYER_WIDTH:
+            raise config.error(f"{name} {width} is over the limit of {MAX_LAYER_WIDTH:,}; its weights could not be "
+                               "allocated", *path, spec.name, name)
     try:
         return cls(**spec.kwargs)
     except (TypeError, ValueError) as err:
@@ -142,7 +150,23 @@ def build_model(config: Config, input_shape: tuple[int, ...], num_classes: int, 
     except (ValueError, TypeError) as err:
         raise _shape_error(config, err, input_shape) from None
     _check_output(config, model, num_out)
+    _check_runs(config, model, input_shape)
     return model
+
+
+def _check_runs(config: Config, model: keras.Model, input_shape: tuple[int, ...]) -> None:
+    """Runs the model once on a dummy batch of two samples, as training will.
+
+    Some layer arguments fail only when the layer first runs (a Dropout
+    `noise_shape` of the wrong rank); this finds them before a run starts.
+    """
+    import numpy as np
+
+    try:
+        model(np.zeros((2, *input_shape), np.float32), training=True)
+    except Exception as err:  # noqa: BLE001  (TensorFlow raises its own error types from inside a layer)
+        raise config.error(f"the model fails on a batch of 2 samples: {_first_line(err)}; fix the layer arguments",
+                           *(("model", "layers") if isinstance(config.model, SequentialModel) else ("model",))) from None
 
 
 def _check_output(config: Config, model: keras.Model, num_out: int) -> None:
@@ -173,6 +197,15 @@ def _resolve(module: Any, spec: KerasObject, config: Config, *path: str | int):
         raise config.error(f"{spec.name}: {_first_line(err)}", *path) from None
 
 
+def _optimizer_class(name: str) -> type | None:
+    """The optimizer class a name resolves to (None for names Keras alone resolves)."""
+    try:
+        found = keras.optimizers.get(name)
+    except (TypeError, ValueError):
+        return None
+    return type(found)
+
+
 def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
     """The configured optimizer, its learning-rate schedule resolved through Keras."""
     spec = config.optimizer
@@ -182,6 +215,11 @@ def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
         if isinstance(lr, dict) and len(lr) == 1:
             (name, args), = lr.items()
             kwargs["learning_rate"] = keras.optimizers.schedules.deserialize({"class_name": name, "config": args or {}})
+        cls = _optimizer_class(spec.name)
+        if cls is not None:
+            _check_argument_names(cls, spec.kwargs, keras.optimizers.Optimizer)
+            _check_argument_types(cls, {k: v for k, v in spec.kwargs.items() if k != "learning_rate" or
+                                        not isinstance(v, dict)}, keras.optimizers.Optimizer)
         return keras.optimizers.get({"class_name": spec.name, "config": kwargs})
     except (TypeError, ValueError) as err:
         raise config.error(f"{spec.name}: {_first_line(err)}", "optimizer") from None
@@ -231,13 +269,32 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False,
     return model
 
 
-def _check_argument_types(cls: type, kwargs: dict) -> None:
+# Callbacks whose arguments are Python functions, which a config cannot hold.
+CODE_CALLBACKS = {"LambdaCallback", "LearningRateScheduler"}
+
+
+def _check_argument_names(cls: type, kwargs: dict, *more: type) -> None:
+    """Refuses an argument the class does not declare.
+
+    Keras's callbacks and optimizers take ``**kwargs``, so a misspelled
+    argument (`factr: 0.5`) would be accepted and ignored.
+    """
+    known = [n for c in (cls, *more) for n, p in inspect.signature(c.__init__).parameters.items()
+             if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    for name in kwargs:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise TypeError(f"unknown argument '{name}'; {hint}its arguments: {', '.join(dict.fromkeys(known))}")
+
+
+def _check_argument_types(cls: type, kwargs: dict, *more: type) -> None:
     """Refuses a text where the class's default says a number or a flag.
 
     Keras's callbacks take their arguments unchecked: `patience: many` would
     only fail at the end of the first epoch, deep inside training.
     """
-    params = inspect.signature(cls.__init__).parameters
+    params = {n: p for c in (*more, cls) for n, p in inspect.signature(c.__init__).parameters.items()}
     for name, value in kwargs.items():
         default = params[name].default if name in params else None
         if isinstance(default, bool) and not isinstance(value, bool):
@@ -254,7 +311,11 @@ def make_callbacks(config: Config) -> list[keras.callbacks.Callback]:
         cls = getattr(keras.callbacks, spec.name, None)
         if not (isinstance(cls, type) and issubclass(cls, keras.callbacks.Callback)):
             raise config.error(f"'{spec.name}' is not a Keras callback", "training", "callbacks", i)
+        if spec.name in CODE_CALLBACKS:
+            raise config.error(f"{spec.name} takes Python functions and cannot come from a config",
+                               "training", "callbacks", i)
         try:
+            _check_argument_names(cls, spec.kwargs)
             _check_argument_types(cls, spec.kwargs)
             callbacks.append(cls(**spec.kwargs))
         except (TypeError, ValueError) as err:

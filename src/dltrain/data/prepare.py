@@ -58,14 +58,13 @@ class Prepared:
         return _reshape(x, self.reshape_rule)
 
 
-def _validation_split(arrays: Arrays, fraction: float, seed: int):
+def _validation_split(arrays: Arrays, config: Config, seed: int):
     """Holds out a seeded random `fraction` of the training set."""
-    n = len(arrays.y_train)
+    n, fraction = len(arrays.y_train), config.data.validation_split
     n_val = int(round(n * fraction))
     if n_val == 0 or n_val == n:
-        raise UserError(
-            f"data.validation_split {fraction} of {n} training samples leaves an empty split; change the fraction"
-        )
+        raise config.error(f"{fraction} of {n} training samples leaves an empty split; change the fraction",
+                           "data", "validation_split")
     order = np.random.default_rng(seed).permutation(n)
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
     return arrays.x_train[train], arrays.y_train[train], arrays.x_train[val], arrays.y_train[val]
@@ -158,7 +157,7 @@ def prepare(arrays: Arrays, config: Config) -> Prepared:
     if config.data.validation_data == "test":
         x_val, y_val = arrays.x_test, arrays.y_test
     elif config.data.validation_split:
-        x_train, y_train, x_val, y_val = _validation_split(arrays, config.data.validation_split, seed)
+        x_train, y_train, x_val, y_val = _validation_split(arrays, config, seed)
 
     offset, divisor = _scale_factors(x_train, config.data.scale)
     x_test = arrays.x_test
