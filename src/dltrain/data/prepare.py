@@ -17,7 +17,6 @@ import numpy as np
 
 from dltrain.config import CNNModel, Config, MLPModel, SequentialModel
 from dltrain.data.sources import Arrays
-from dltrain.errors import UserError
 
 
 @dataclass
