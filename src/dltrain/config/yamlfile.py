@@ -84,7 +84,8 @@ class _LineLoader(yaml.SafeLoader):
                          "remove the tag or fix the value", node.start_mark)
 
     def construct_yaml_int(self, node):
-        digits = sum(ch.isalnum() for ch in str(node.value)) - str(node.value).lower().startswith(("0x", "0b", "0o"))
+        text = str(node.value).lower().lstrip("+-")
+        digits = sum(ch.isalnum() for ch in (text[2:] if text.startswith(("0x", "0b", "0o")) else text))
         if digits > MAX_INT_DIGITS:
             self._refuse(f"an integer of {digits} digits; at most {MAX_INT_DIGITS} are read", node.start_mark)
         return super().construct_yaml_int(node)
@@ -158,7 +159,7 @@ def parse_yaml(text: str, file: str) -> tuple[Any, dict[tuple, int]]:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
-        what = err.problem or "invalid YAML"
+        what = f"{err.context}, {err.problem}" if err.context and err.problem else err.problem or "invalid YAML"
         raise UserError(f"YAML syntax error: {what}; check the indentation and quoting on that line", file=file,
                         line=line) from None
     except yaml.YAMLError as err:
