@@ -53,7 +53,7 @@ def _features(rows: list[tuple[int, list[str]]], label_at: int, width: int, file
     bad = ~np.isfinite(values) | (np.abs(values) > FLOAT32_MAX)
     if bad.any():
         row, col = map(int, np.argwhere(bad)[0])
-        raise UserError(f"feature value {values[row, col]!r} is not a finite float32 number (|x| < 3.4e38); "
+        raise UserError(f"feature value {float(values[row, col])!r} is not a finite float32 number (|x| < 3.4e38); "
                         "clean the data first", file=file, line=rows[row][0])
     return values.astype(np.float32)
 
