@@ -62,8 +62,8 @@ def test_usage_errors_exit_2(capsys):
 
 
 def one_error_line(capsys) -> str:
-    # Stage lines ("loading TensorFlow…", "reading the data…") say what was going on; the error is one line.
-    err = [line for line in capsys.readouterr().err.strip().splitlines() if not line.endswith("…")]
+    # Stage lines ("loading TensorFlow…", "reading the data…") go to stdout; stderr holds the one error line.
+    err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     assert err[0].startswith("error: ") and "Traceback" not in err[0]
     return err[0]
@@ -111,7 +111,7 @@ def test_fit_and_evaluate_in_process(tiny_config, tmp_path, capsys):
     (run_dir,) = (tmp_path / "runs").iterdir()
     captured = capsys.readouterr()
     assert f"run: {run_dir}" in captured.out.splitlines() and "test (final model, model.keras)" in captured.out
-    assert captured.err.startswith(STAGE)
+    assert captured.out.startswith(STAGE) and captured.err == ""
     assert cli.run(["evaluate", str(run_dir)]) == 0
     out = capsys.readouterr().out
     assert "accuracy" in out and f"model: {run_dir / runs.MODEL}" in out.splitlines()
@@ -130,7 +130,7 @@ def test_digits_quickstart_end_to_end(tmp_path):
     assert done.returncode == 0, done.stderr
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert f"run: {run_dir}" in done.stdout.splitlines()  # whole, on a line of its own
-    assert done.stderr.startswith(STAGE)
+    assert done.stdout.startswith(STAGE) and done.stderr == "", done.stderr
     assert not [w for w in NOISE if w in done.stderr], done.stderr
     assert not [w for w in NOISE if w in done.stdout]
     metrics = json.loads((run_dir / runs.METRICS).read_text())["test"]
@@ -149,9 +149,8 @@ def test_user_error_in_a_real_process_is_one_line(tmp_path):
     (tmp_path / "bad.yaml").write_text("data: {dataset: npz, path: missing.npz}\n")
     done = dltrain("fit", str(tmp_path / "bad.yaml"), "--runs-dir", str(tmp_path / "runs"))
     assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    (error,) = [line for line in lines if not line.endswith("…")]  # stage lines, then one error line
-    assert lines[0] == STAGE and lines[-1] == error
+    (error,) = done.stderr.strip().splitlines()  # exactly one line; the stage lines are on stdout
+    assert done.stdout.startswith(STAGE)
     assert error.startswith("error: ") and "missing.npz: file not found" in error
     assert not (tmp_path / "runs").exists()
 

@@ -271,7 +271,8 @@ def test_stages_and_epoch_lines_tell_the_truth(tiny_config, tmp_path, capsys):
     captured = capsys.readouterr()
     stages = ["reading the data", "building the model", "compiling", "training", "saving the final model",
               "evaluating on the test set"]
-    positions = [captured.err.index(s) for s in stages]
+    positions = [captured.out.index(s) for s in stages]
+    assert captured.err == ""  # stderr is for errors only
     assert positions == sorted(positions)
     epoch_lines = [line for line in captured.out.splitlines() if line.startswith("Epoch ")]
     assert [line.split()[1] for line in epoch_lines] == ["1/3", "2/3", "3/3"]

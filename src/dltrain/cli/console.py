@@ -52,12 +52,13 @@ def emit(result: Any, as_json: bool, show: Callable[[Console], None]) -> None:
 
 
 def stage(message: str, as_json: bool) -> None:
-    """One line on stderr saying what takes time now, so a silent wait is never a mystery.
+    """One line on stdout saying what takes time now, so a silent wait is never a mystery.
 
-    Nothing with ``--json``: scripts read stdout, and want stderr for errors.
+    On stdout, with the epoch lines, so that stderr holds only errors (one line
+    each); nothing with ``--json``, whose stdout is one JSON document.
     """
     if not as_json:
-        print(f"{message}…", file=sys.stderr, flush=True)
+        print(f"{message}…", flush=True)
 
 
 def problem_dict(problem: Problem) -> dict:

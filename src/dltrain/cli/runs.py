@@ -10,7 +10,6 @@ import typer
 
 from dltrain.cli.console import emit
 from dltrain.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunArgument, RunsDirOption
-from dltrain.errors import UserError
 
 runs_app = typer.Typer(help="Find, inspect, compare and clean runs.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -78,8 +77,6 @@ def clean(
     """Remove smoke runs and/or failed runs."""
     from dltrain import runs
 
-    if not (smoke or failed):  # a rule runs.runs_to_clean could own
-        raise UserError("say what to remove: --smoke, --failed, or both")
     doomed = runs.runs_to_clean(runs_dir, smoke, failed)
     if not doomed:
         print("nothing to remove")

@@ -14,20 +14,6 @@ from dltrain.cli.options import DEFAULT_RUNS_DIR, JsonOption, RunArgument, RunsD
 LOADING = "loading TensorFlow"
 
 
-def _fit_config(config: Path | None, resume: str | None, overrides: list[str], runs_dir: Path):
-    """The config to train: the file given, the resumed run's own with --set applied, or None (the run's own)."""
-    from dltrain.config import load_config
-
-    if config is not None:
-        return load_config(config, overrides)
-    if not (overrides and resume):
-        return None  # training.fit resumes with the run's own config, or says what is missing
-    from dltrain import runs
-
-    # training.fit cannot take --set for a resumed run's own config yet, so it is loaded here.
-    return load_config(runs.find_run(runs_dir, resume) / runs.CONFIG, overrides)
-
-
 def fit(
     config: Annotated[Optional[Path], typer.Argument(help="The YAML config to train.", metavar="CONFIG")] = None,
     runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
@@ -43,12 +29,14 @@ def fit(
     """Train the model a config describes; write a new run directory (or --resume one)."""
     from dltrain.cli import tables
 
-    cfg = _fit_config(config, resume, overrides or [], runs_dir)
+    from dltrain.config import load_config
+
+    cfg = load_config(config, overrides or []) if config is not None else None
     stage(LOADING, as_json)
     from dltrain import training
 
     result = training.fit(cfg, runs_dir=runs_dir, smoke=smoke, synthetic=synthetic, resume=resume, force=force,
-                          verbose=0 if as_json else None)
+                          verbose=0 if as_json else None, overrides=(overrides or []) if cfg is None else ())
     emit(result, as_json, partial(tables.print_fit, result))
 
 

@@ -10,7 +10,6 @@ import yaml
 from dltrain import runs
 from dltrain.config import flatten
 from dltrain.errors import UserError, format_key
-from dltrain.report.inputs import saved_text
 from dltrain.report.plots import plot_curves
 
 
@@ -40,13 +39,13 @@ def run_details(run_dir: Path) -> dict:
         "per_class": runs.read_json_if_present(run_dir / runs.PER_CLASS),
         "environment": runs.read_json_if_present(run_dir / runs.ENVIRONMENT),
         "history": runs.read_history(run_dir),
-        "config": saved_text(run_dir, runs.CONFIG),
+        "config": runs.read_text_if_present(run_dir / runs.CONFIG),
         "files": files,
     }
 
 
 def _flat_config(run_dir: Path) -> dict:
-    text = saved_text(run_dir, runs.CONFIG)
+    text = runs.read_text_if_present(run_dir / runs.CONFIG)
     try:
         data = yaml.safe_load(text) if text else {}
     except yaml.YAMLError:

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 from dltrain import runs
-from dltrain.report.inputs import saved_text
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}"
@@ -100,8 +99,8 @@ def html_report(run_dir: Path, per_class: dict | None = None) -> str:
     if per_class:
         sections.append(_per_class_section(per_class))
     sections += [
-        f"<h2>Config</h2><pre>{_esc(saved_text(run_dir, runs.CONFIG))}</pre>",
-        f"<h2>Model</h2><pre>{_esc(saved_text(run_dir, runs.SUMMARY))}</pre>",
+        f"<h2>Config</h2><pre>{_esc(runs.read_text_if_present(run_dir / runs.CONFIG))}</pre>",
+        f"<h2>Model</h2><pre>{_esc(runs.read_text_if_present(run_dir / runs.SUMMARY))}</pre>",
         "<h2>Environment</h2>" + _kv_table(environment, "environment"),
     ]
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dltrain run {_esc(run_dir.name)}'

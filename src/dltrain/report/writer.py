@@ -6,7 +6,6 @@ from pathlib import Path
 
 from dltrain import runs
 from dltrain.report.html import html_report
-from dltrain.report.inputs import saved_predictions
 from dltrain.report.plots import plot_confusion, plot_curves
 from dltrain.report.scores import per_class_scores
 
@@ -34,7 +33,7 @@ def write_run_report(run_dir: Path) -> list[Path]:
         plot_curves({run_dir.name: history}, run_dir / runs.CURVES, title=run_dir.name)
         written.append(run_dir / runs.CURVES)
     per_class = None
-    predictions = saved_predictions(run_dir)
+    predictions = runs.read_predictions(run_dir)
     if predictions is not None:
         y_true, y_pred, names = predictions
         plot_confusion(y_true, y_pred, names, run_dir / runs.CONFUSION)

@@ -33,10 +33,12 @@ from dltrain.runs.files import (
     os_error_message,
     read_json,
     read_json_if_present,
+    read_text_if_present,
     write_json,
     write_text,
 )
 from dltrain.runs.history import HistoryFile, read_history
+from dltrain.runs.predictions import read_predictions, write_predictions
 from dltrain.runs.layout import (
     BEST,
     CONFIG,
@@ -65,6 +67,7 @@ __all__ = [
     "PER_CLASS", "PREDICTIONS", "REPORT", "RUN", "STATE", "SUMMARY", "TENSORBOARD",
     "HistoryFile", "RunInfo", "RunLock", "RunStatus",
     "atomic", "create_run_dir", "current_status", "find_run", "is_locked", "is_run_dir", "list_runs", "now",
-    "os_error_message", "read_history", "read_json", "read_json_if_present", "remove_run", "run_info",
-    "runs_to_clean", "write_json", "write_text",
+    "os_error_message", "read_history", "read_json", "read_json_if_present", "read_predictions",
+    "read_text_if_present", "remove_run", "run_info", "runs_to_clean", "write_json", "write_predictions",
+    "write_text",
 ]

@@ -126,7 +126,13 @@ def find_run(root: str | Path, ref: str | Path) -> Path:
 
 
 def runs_to_clean(root: str | Path, smoke: bool, failed: bool) -> list[RunInfo]:
-    """The smoke runs and/or failed runs under ``root``."""
+    """The smoke runs and/or failed (or killed) runs under ``root``.
+
+    Raises:
+        UserError: neither kind was asked for.
+    """
+    if not (smoke or failed):
+        raise UserError("say what to remove: --smoke, --failed, or both")
     return [i for i in list_runs(root) if (smoke and i.smoke) or (failed and i.status in ("failed", "killed"))]
 
 

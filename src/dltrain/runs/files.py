@@ -96,6 +96,11 @@ def read_json_if_present(path: Path) -> dict | None:
     return read_json(path) if path.is_file() else None
 
 
+def read_text_if_present(path: Path) -> str:
+    """A run's text file (config.yaml, summary.txt) as written, or "" when the run has none."""
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+
+
 def now() -> str:
     """The current time, ISO 8601 with time zone."""
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")

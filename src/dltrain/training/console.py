@@ -19,9 +19,12 @@ NOT_METRICS = ("learning_rate",)
 
 
 def stage(message: str, verbose: int) -> None:
-    """One line on stderr saying what happens now (reading the data, building ...)."""
+    """One line on stdout saying what happens now (reading the data, building ...).
+
+    Stdout, like the epoch lines: stderr stays for errors, one line each.
+    """
     if verbose:
-        print(f"{message}…", file=sys.stderr, flush=True)
+        print(f"{message}…", flush=True)
 
 
 def _metrics_text(logs: dict) -> str:

@@ -34,7 +34,7 @@ def check_finite(history: dict, metrics: dict) -> None:
         raise TrainingFailed(f"the test loss is {metrics['loss']}; the model diverged")
 
 
-def save_predictions(model: keras.Model, prepared: Prepared, batch_size: int, path: Path) -> None:
+def save_predictions(model: keras.Model, prepared: Prepared, batch_size: int, run_dir: Path) -> None:
     """The test set's true and predicted classes, for the confusion matrix and per-class scores."""
     probabilities = model.predict(evaluation_dataset(prepared.x_test, prepared.y_test, batch_size), verbose=0)
     if prepared.label_encoding == "binary":
@@ -43,9 +43,8 @@ def save_predictions(model: keras.Model, prepared: Prepared, batch_size: int, pa
     else:
         predicted = probabilities.argmax(axis=-1).astype(np.int32)
         true = prepared.y_test if prepared.label_encoding == "sparse" else prepared.y_test.argmax(axis=-1)
-    with runs.atomic(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, y_true=np.asarray(true, np.int32), y_pred=predicted,
-                 class_names=np.array(prepared.class_names or [str(i) for i in range(prepared.num_classes)]))
+    runs.write_predictions(run_dir, true, predicted,
+                           prepared.class_names or [str(i) for i in range(prepared.num_classes)])
 
 
 def write_report(run_dir: Path) -> None:
@@ -83,7 +82,7 @@ def finish_run(plan, trainer, prepared: Prepared, run_dir: Path, status, state, 
         "test": final, "model": runs.MODEL,
         "best": {"monitor": trainer.monitor, "value": best, "epoch": checkpoint.best_epoch, "test": best_test},
     })
-    save_predictions(trainer.serving, prepared, batch, run_dir / runs.PREDICTIONS)
+    save_predictions(trainer.serving, prepared, batch, run_dir)
     history = runs.read_history(run_dir)
     history.pop("epoch", None)
     check_finite(history, final)

@@ -190,6 +190,7 @@ def fit(
     synthetic: bool = False,
     resume: str | Path | None = None,
     force: bool = False,
+    overrides: list[str] | tuple[str, ...] = (),
 ) -> FitResult:
     """Trains the model a config describes and writes a new run directory (or continues one).
 
@@ -212,6 +213,8 @@ def fit(
         resume: a run (directory, id or unique id prefix) to continue from
             its last completed epoch, in place; ``training.epochs`` stays the total.
         force: resume even though ``config`` differs from the run's.
+        overrides: with ``resume`` and no ``config``: ``--set`` overrides of
+            the run's own config (a change, so it needs ``force``).
 
     Returns:
         A :class:`FitResult`.
@@ -224,7 +227,7 @@ def fit(
         Interrupted: Ctrl-C or SIGTERM; the run is marked interrupted.
     """
     verbose = default_verbosity() if verbose is None else verbose
-    plan = make_plan(config, runs_dir, argv, smoke, synthetic, resume, force)
+    plan = make_plan(config, runs_dir, argv, smoke, synthetic, resume, force, overrides)
     try:
         seed = resolve_seed(plan.config)
         with deterministic_ops(plan.config.training.deterministic):

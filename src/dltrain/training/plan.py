@@ -77,12 +77,18 @@ def _check_modes(config: Config | None, smoke: bool, synthetic: bool, resume) ->
         raise UserError("--smoke runs are not resumed; run the smoke check again")
 
 
-def _resume_config(run_dir: Path, config: Config | None, force: bool) -> tuple[Config, list[str]]:
-    """The config a resume continues with: the run's own, or a changed one with --force."""
+def _resume_config(run_dir: Path, config: Config | None, force: bool,
+                   overrides: list[str] | tuple[str, ...] = ()) -> tuple[Config, list[str]]:
+    """The config a resume continues with: the run's own, or a changed one with --force.
+
+    ``overrides`` (``--set``) apply to the run's own config when no other config is given.
+    """
     if not (run_dir / runs.CONFIG).is_file():
         raise UserError("not a run directory (no config.yaml); give the directory `dltrain fit` created",
                         file=str(run_dir))
     saved = load_config(run_dir / runs.CONFIG)
+    if config is None and overrides:
+        config = load_config(run_dir / runs.CONFIG, overrides)
     if config is None:
         return saved, []
     if config.seed is None:
@@ -121,7 +127,8 @@ def _saved_point(run_dir: Path, config: Config, changes: list[str]) -> SavedStat
     return saved
 
 
-def make_plan(config: Config | None, runs_dir, argv, smoke: bool, synthetic: bool, resume, force: bool) -> Plan:
+def make_plan(config: Config | None, runs_dir, argv, smoke: bool, synthetic: bool, resume, force: bool,
+              overrides: list[str] | tuple[str, ...] = ()) -> Plan:
     """Decides the run's mode; for a resume, locks the run and reads where it stopped.
 
     Raises:
@@ -129,13 +136,16 @@ def make_plan(config: Config | None, runs_dir, argv, smoke: bool, synthetic: boo
             resumed (locked by another process, nothing done, already complete).
     """
     _check_modes(config, smoke, synthetic, resume)
+    if overrides and (resume is None or config is not None):
+        raise UserError("overrides go with the config they change: load_config(path, overrides), or, to "
+                        "resume a run with changes, fit(None, resume=RUN, overrides=[...], force=True)")
     runs_dir = Path(runs_dir)
     if resume is None:
         return Plan(config, runs_dir, argv, smoke, synthetic)
     run_dir = runs.find_run(runs_dir, resume)
     lock = runs.RunLock(run_dir)
     try:
-        config, changes = _resume_config(run_dir, config, force)
+        config, changes = _resume_config(run_dir, config, force, overrides)
         saved = _saved_point(run_dir, config, changes)
     except BaseException:
         lock.release()
