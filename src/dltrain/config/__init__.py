@@ -1,4 +1,5 @@
-"""Configs: the schema (``schema``), reading files (``loader``), the docs (``reference``).
+"""Configs: the schema (``schema``, ``keras_objects``, ``model_sections``), reading files (``yamlfile``,
+``loader``), key paths (``paths``), rendering (``render``) and the docs (``reference``).
 
 Importing this package imports neither TensorFlow nor Keras.
 """
@@ -6,21 +7,16 @@ Importing this package imports neither TensorFlow nor Keras.
 from dltrain.config.loader import apply_override, config_from_data, load_config, parse_yaml
 from dltrain.config.reference import readme_with_reference, reference_markdown
 from dltrain.config.render import config_with_origins
+from dltrain.config.keras_objects import KerasObject, Origin
+from dltrain.config.model_sections import CNNModel, ConvBlock, MLPModel, OutputConfig, SequentialModel
+from dltrain.config.paths import flatten
 from dltrain.config.schema import (
     BUILTIN_DATASETS,
     FILE_DATASETS,
-    CNNModel,
     Config,
-    ConvBlock,
     DataConfig,
-    KerasObject,
-    MLPModel,
-    Origin,
-    OutputConfig,
-    SequentialModel,
     TrainingConfig,
     data_path,
-    flatten,
     resolve_seed,
 )
 

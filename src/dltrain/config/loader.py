@@ -20,7 +20,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from dltrain.config.limits import MAX_BASE_CHAIN, MAX_CONFIG_BYTES
-from dltrain.config.schema import Config, Origin, is_tagged_member, unwrap
+from dltrain.config.keras_objects import Origin
+from dltrain.config.paths import is_tagged_member, unwrap
+from dltrain.config.schema import Config
 from dltrain.config.yamlfile import parse_value, parse_yaml
 from dltrain.errors import Problem, UserError, format_key
 

@@ -9,7 +9,10 @@ import yaml
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from dltrain.config.schema import CNNModel, Config, MLPModel, SequentialModel, Section, unwrap
+from dltrain.config.keras_objects import Section
+from dltrain.config.model_sections import CNNModel, MLPModel, SequentialModel
+from dltrain.config.paths import unwrap
+from dltrain.config.schema import Config
 
 
 

@@ -21,137 +21,38 @@ This module imports neither TensorFlow nor Keras.
 from __future__ import annotations
 
 import random
-import types
-import typing
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
     PrivateAttr,
-    Discriminator,
     Field,
-    Tag,
     field_validator,
-    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from dltrain.config.keras_objects import (
+    MANAGED_CALLBACKS,
+    CallbackSpec,
+    Fraction,
+    KerasObject,
+    LossSpec,
+    MetricSpec,
+    OptimizerSpec,
+    Origin,
+    Section,
+)
+from dltrain.config.limits import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED
+from dltrain.config.model_sections import MLPModel, ModelConfig
 from dltrain import keras_names
-from dltrain.config.limits import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LAYER_WIDTH, MAX_SEED
 from dltrain.errors import UserError, format_key
 
-# Where a value came from: (file, line), or ("--set key=value", None).
-Origin = tuple[Union[str, None], Union[int, None]]
 
 BUILTIN_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
 FILE_DATASETS = ("npz", "idx", "csv")
 
-
-
-class Section(BaseModel):
-    """A mapping in the config: unknown keys are errors, values are checked."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class KerasObject(BaseModel):
-    """A Keras object by registry name, with keyword arguments.
-
-    Written in YAML as ``Name`` or ``{Name: {arg: value, ...}}``.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    kwargs: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_yaml(cls, value: Any) -> Any:
-        if isinstance(value, KerasObject):
-            return value
-        if isinstance(value, str):
-            return {"name": value, "kwargs": {}}
-        if isinstance(value, dict) and "name" in value and set(value) <= {"name", "kwargs"}:
-            return value  # the internal form, as built in code
-        if isinstance(value, dict) and len(value) == 1:
-            (name, kwargs), = value.items()
-            if kwargs is None:
-                kwargs = {}
-            if not isinstance(name, str) or not isinstance(kwargs, dict):
-                raise PydanticCustomError(
-                    "dltrain_keras_object",
-                    "expected `Name` or `{{Name: {{argument: value}}}}`, got {value!r}; "
-                    "write the arguments as a mapping under the name",
-                    {"value": value},
-                )
-            return {"name": name, "kwargs": kwargs}
-        raise PydanticCustomError(
-            "dltrain_keras_object",
-            "expected a Keras name such as `Dense` or a one-key mapping such as "
-            "`{Dense: {units: 64}}`, got {value}",
-            {"value": repr(value)},
-        )
-
-    @model_serializer
-    def _to_yaml(self) -> Any:
-        return {self.name: dict(self.kwargs)} if self.kwargs else self.name
-
-
-def _registered(family: str, what: str):
-    """Validator: the name must be one Keras's ``family`` registry knows."""
-
-    def check(obj: KerasObject) -> KerasObject:
-        if not keras_names.is_known(family, obj.name):
-            hint = keras_names.suggest(family, obj.name) or f"see keras.{family} for the names Keras knows"
-            raise PydanticCustomError(
-                "dltrain_unknown_name", "unknown {what} '{name}'; {hint}", {"what": what, "name": obj.name, "hint": hint}
-            )
-        if obj.kwargs and family in ("losses", "metrics") and not obj.name[0].isupper():
-            # A function name ('categorical_crossentropy') takes no arguments in
-            # Keras; its class does, and saves and reloads with the model.
-            cls = keras_names.class_for(family, obj.name)
-            hint = f"use its class: `{{{cls}: {{...}}}}`" if cls else "use the matching Keras class name"
-            raise PydanticCustomError(
-                "dltrain_unknown_name", "{what} '{name}' is a function and takes no arguments; {hint}",
-                {"what": what, "name": obj.name, "hint": hint},
-            )
-        return obj
-
-    return check
-
-
-def _activation(name: str) -> str:
-    if not keras_names.is_known("activations", name):
-        hint = keras_names.suggest("activations", name) or "see keras.activations"
-        raise PydanticCustomError("dltrain_unknown_name", "unknown activation '{name}'; {hint}", {"name": name, "hint": hint})
-    return name
-
-
-LayerSpec = Annotated[KerasObject, AfterValidator(_registered("layers", "layer"))]
-LossSpec = Annotated[KerasObject, AfterValidator(_registered("losses", "loss"))]
-MetricSpec = Annotated[KerasObject, AfterValidator(_registered("metrics", "metric"))]
-OptimizerSpec = Annotated[KerasObject, AfterValidator(_registered("optimizers", "optimizer"))]
-CallbackSpec = Annotated[KerasObject, AfterValidator(_registered("callbacks", "callback"))]
-Activation = Annotated[str, AfterValidator(_activation)]
-Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
-Width = Annotated[int, Field(gt=0, le=MAX_LAYER_WIDTH)]  # units or filters: past the limit, weights cannot be allocated
-
-# Callbacks that write files: dltrain writes those into the run directory itself.
-MANAGED_CALLBACKS = {
-    "ModelCheckpoint": "dltrain keeps the best checkpoint itself; set training.monitor to choose the metric",
-    "CSVLogger": "dltrain writes history.csv into the run directory itself",
-    "BackupAndRestore": "dltrain manages its own training state",
-    "ProgbarLogger": "dltrain shows Keras's progress bar itself",
-    "History": "dltrain records the history itself",
-    "LambdaCallback": "configs cannot contain code",
-    "RemoteMonitor": "not supported from a config",
-}
 
 
 class DataConfig(Section):
@@ -215,87 +116,6 @@ class DataConfig(Section):
                 "dltrain_missing_path", "dataset '{dataset}' reads a local file: set data.path", {"dataset": self.dataset}
             )
         return self
-
-
-class OutputConfig(Section):
-    """The output layer a preset appends."""
-
-    units: Width | None = Field(
-        None, description="Default: the number of classes (1 for binary_crossentropy on two classes)."
-    )
-    activation: Activation | None = Field(
-        None,
-        description="Default from the loss: softmax for categorical losses and MSE, sigmoid for binary "
-        "cross-entropy, linear when the loss has `from_logits: true`.",
-    )
-
-
-class _DenseHead(Section):
-    type: str = Field(description="mlp, cnn or sequential.")  # redeclared as a Literal; declared first to come first
-    hidden_units: list[Width] = Field([128], description="Units of each hidden Dense layer.")
-    activation: Activation = Field("relu", description="Activation of the hidden layers (any Keras activation).")
-    dropout: Fraction = Field(0.0, description="Dropout rate after each hidden Dense layer.")
-    batch_norm: bool = Field(False, description="Batch normalization before each hidden activation.")
-    l1: Annotated[float, Field(ge=0)] = Field(0.0, description="L1 penalty on hidden kernels.")
-    l2: Annotated[float, Field(ge=0)] = Field(0.0, description="L2 penalty on hidden kernels.")
-    output: OutputConfig = Field(default_factory=OutputConfig, description="The output layer.")
-
-
-class MLPModel(_DenseHead):
-    """A dense network: hidden Dense layers, then the output layer."""
-
-    type: Literal["mlp"] = Field("mlp", description="mlp, cnn or sequential.")
-
-
-class ConvBlock(Section):
-    """Conv2D, then optional batch norm, activation and MaxPooling2D."""
-
-    filters: Width = Field(description="Number of filters.")
-    kernel_size: Annotated[int, Field(gt=0)] | tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]] = Field(
-        3, description="Kernel size: an int or [height, width]."
-    )
-    padding: Literal["valid", "same"] = Field("valid", description="Conv2D padding.")
-    pool_size: Annotated[int, Field(gt=0)] | None = Field(2, description="MaxPooling2D size; null for no pooling.")
-
-
-class CNNModel(_DenseHead):
-    """Conv blocks, Flatten, hidden Dense layers, then the output layer."""
-
-    type: Literal["cnn"] = Field("cnn", description="mlp, cnn or sequential.")
-    conv_blocks: list[ConvBlock] = Field(
-        default_factory=lambda: [ConvBlock(filters=32)], min_length=1, description="The convolutional blocks."
-    )
-
-
-class SequentialModel(Section):
-    """Any stack of Keras layers, by class name, in order."""
-
-    type: Literal["sequential"] = Field("sequential", description="mlp, cnn or sequential.")
-    layers: list[LayerSpec] = Field(
-        min_length=1,
-        description="Keras layers in order, e.g. `- Dense: {units: 64, activation: relu}`. In the last "
-        "layer, a Dense without `units` or `activation` gets them from the data and the loss.",
-    )
-
-
-def _model_kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return value.get("type") or ("sequential" if "layers" in value else "mlp")
-    return getattr(value, "type", "mlp")
-
-
-ModelConfig = Annotated[
-    Union[
-        Annotated[MLPModel, Tag("mlp")],
-        Annotated[CNNModel, Tag("cnn")],
-        Annotated[SequentialModel, Tag("sequential")],
-    ],
-    Discriminator(
-        _model_kind,
-        custom_error_type="dltrain_unknown_model_type",
-        custom_error_message="unknown model type; use mlp, cnn or sequential",
-    ),
-]
 
 
 class TrainingConfig(Section):
@@ -466,43 +286,6 @@ class Config(Section):
         """The resolved config as YAML text, keys in schema order."""
         return yaml.safe_dump(self.resolved(), sort_keys=False, allow_unicode=True)
 
-
-
-def is_tagged_member(tp: Any, part: Any) -> bool:
-    return (
-        isinstance(tp, type)
-        and issubclass(tp, BaseModel)
-        and "type" in tp.model_fields
-        and tp.model_fields["type"].default == part
-    )
-
-
-def unwrap(tp: Any, part: Any) -> Any:
-    """Strips Annotated/Optional/list and picks a union member by tag."""
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (Union, types.UnionType):
-            members = [a for a in typing.get_args(tp) if a is not type(None)]
-            members = [typing.get_args(m)[0] if typing.get_origin(m) is Annotated else m for m in members]
-            tagged = [m for m in members if is_tagged_member(m, part)]
-            if tagged:
-                return tagged[0]
-            tp = members[0] if len(members) == 1 else next(
-                (m for m in members if isinstance(m, type) and issubclass(m, BaseModel)), members[0])
-        elif origin is list and isinstance(part, int):
-            return typing.get_args(tp)[0]
-        else:
-            return tp
-
-
-
-def flatten(data: Any, path: tuple = ()) -> dict[tuple, Any]:
-    """Nested config data as {key path: leaf value}; lists are leaves (compared and shown whole)."""
-    if isinstance(data, dict) and data:
-        return {k: v for key, value in data.items() for k, v in flatten(value, path + (key,)).items()}
-    return {path: data}
 
 
 def resolve_seed(config: Config) -> int:

@@ -67,7 +67,7 @@ def _best_metrics(run_dir: Path, prepared: Prepared, batch_size: int) -> dict | 
 def finish_run(plan, trainer, prepared: Prepared, run_dir: Path, status, state, checkpoint, seconds: float,
                verbose: int, tracker) -> FitResult:
     """Saves the final model, evaluates it and best.keras on the test set, writes metrics and report."""
-    config, batch = plan.config, plan.config.training.batch_size
+    batch = plan.config.training.batch_size
     stage("saving the final model", verbose)
     save_model_atomically(trainer.serving, run_dir / runs.MODEL)
     if state.last is not None:

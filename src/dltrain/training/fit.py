@@ -18,7 +18,7 @@ from pathlib import Path
 from dltrain import runs, tracking
 from dltrain.config import Config, resolve_seed
 from dltrain.data import load_arrays, prepare, synthetic_arrays
-from dltrain.data.pipeline import TrainingData, evaluation_dataset, steps_for, training_dataset
+from dltrain.data.pipeline import TrainingData, evaluation_dataset, training_dataset
 from dltrain.data.prepare import Prepared
 from dltrain.data.preprocessing import preprocessing_model, serving_model
 from dltrain.determinism import deterministic_ops

@@ -24,7 +24,6 @@ weights file in place. So dltrain keeps its own, once per completed epoch:
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import zipfile
