@@ -1,0 +1,95 @@
+"""Compiling: the config's loss, metrics and optimizer through Keras's registries, and XLA."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dltrain.config import Config, KerasObject
+from dltrain.models.arguments import _check_argument_names, _check_argument_types
+from dltrain.models.errors import _first_line
+from dltrain.tf_quiet import keras
+
+
+def _resolve(module: Any, spec: KerasObject, config: Config, *path: str | int):
+    """A Keras loss or metric from its registry (the config ensures only classes take arguments)."""
+    try:
+        if not spec.kwargs:
+            return module.get(spec.name)
+        return module.get({"class_name": spec.name, "config": spec.kwargs})
+    except (TypeError, ValueError) as err:
+        raise config.error(f"{spec.name}: {_first_line(err)}", *path) from None
+
+
+def _optimizer_class(name: str) -> type | None:
+    """The optimizer class a name resolves to (None for names Keras alone resolves)."""
+    try:
+        found = keras.optimizers.get(name)
+    except (TypeError, ValueError):
+        return None
+    return type(found)
+
+
+def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
+    """The configured optimizer, its learning-rate schedule resolved through Keras."""
+    spec = config.optimizer
+    kwargs = dict(spec.kwargs)
+    lr = kwargs.get("learning_rate")
+    try:
+        if isinstance(lr, dict) and len(lr) == 1:
+            (name, args), = lr.items()
+            kwargs["learning_rate"] = keras.optimizers.schedules.deserialize({"class_name": name, "config": args or {}})
+        cls = _optimizer_class(spec.name)
+        if cls is not None:
+            _check_argument_names(cls, spec.kwargs, keras.optimizers.Optimizer)
+            _check_argument_types(cls, {k: v for k, v in spec.kwargs.items() if k != "learning_rate" or
+                                        not isinstance(v, dict)}, keras.optimizers.Optimizer)
+        return keras.optimizers.get({"class_name": spec.name, "config": kwargs})
+    except (TypeError, ValueError) as err:
+        raise config.error(f"{spec.name}: {_first_line(err)}", "optimizer") from None
+
+
+# Layers XLA compiles well on CPU. Measured here (2-core CPU, TF 2.21): the seed
+# MLP trains ~40 % faster per epoch with XLA and steps_per_execution=32; the
+# seed CNN ~75 % slower (tensorflow#58142). Anything else stays off.
+XLA_FRIENDLY = {"Dense", "Dropout", "Flatten", "Activation", "BatchNormalization", "Reshape", "InputLayer"}
+
+
+def use_xla(config: Config, model: keras.Model) -> bool:
+    """Whether to compile with XLA: the config's choice, or what measured faster ('auto')."""
+    choice = config.training.jit_compile
+    if choice != "auto":
+        return bool(choice)
+    if config.training.deterministic:
+        return False
+    return all(type(layer).__name__ in XLA_FRIENDLY for layer in model.layers)
+
+
+def compile_model(model: keras.Model, config: Config, inference: bool = False,
+                  optimizer: keras.optimizers.Optimizer | None = None) -> keras.Model:
+    """Compiles a model with the config's loss, optimizer and metrics.
+
+    Args:
+        model: the model.
+        config: the validated config.
+        inference: the model is only evaluated and saved (the model that
+            takes raw inputs): no XLA, so what Keras alone computes after
+            loading it is what the run reports.
+        optimizer: an optimizer to share (the trained model's, so the saved
+            model carries its state); default: a new one from the config.
+    """
+    loss = _resolve(keras.losses, config.loss, config, "loss")
+    metrics = [
+        m.name if not m.kwargs else _resolve(keras.metrics, m, config, "metrics", i)
+        for i, m in enumerate(config.metrics)
+    ]
+    model.compile(
+        optimizer=optimizer or make_optimizer(config),
+        loss=loss,
+        metrics=metrics,
+        steps_per_execution=config.training.steps_per_execution,
+        jit_compile=False if inference else use_xla(config, model),
+    )
+    return model
+
+
+# Callbacks whose arguments are Python functions, which a config cannot hold.
