@@ -63,12 +63,26 @@ def _read_or_note(reader, path: Path, problems: list[str]) -> dict:
         return {}
 
 
+def _typed(data: dict, key: str, kind, problems: list[str], path: Path):
+    """``data[key]`` if it is of ``kind`` (or absent); a wrong type is noted as damage."""
+    value = data.get(key)
+    if value is None or (isinstance(value, kind) and not (isinstance(value, bool) and kind is not bool)):
+        return value
+    problems.append(f"{path}: {key} is not a {getattr(kind, '__name__', 'number')}; the run directory is damaged")
+    return None
+
+
 def run_info(path: Path) -> RunInfo:
     """What a run directory says about itself; a damaged file is noted, never raised."""
     problems: list[str] = []
     status = _read_or_note(read_json, path / RUN, problems)
     metrics = _read_or_note(read_json_if_present, path / METRICS, problems)
     config = _read_or_note(lambda p: _saved_config(p) if p.is_file() else {}, path / CONFIG, problems)
+    if status and not isinstance(status.get("status", ""), str):
+        problems.append(f"{path / RUN}: status is not a word; the run directory is damaged")
+        status = {}
+    duration = _typed(status, "duration_seconds", (int, float), problems, path / RUN)
+    started = _typed(status, "started", str, problems, path / RUN)
     best = metrics.get("best") if isinstance(metrics.get("best"), dict) else {}
     training = config.get("training") if isinstance(config.get("training"), dict) else {}
     return RunInfo(
@@ -78,12 +92,12 @@ def run_info(path: Path) -> RunInfo:
         reason=problems[0] if problems else status.get("reason"),
         smoke=bool(status.get("smoke")),
         epochs_done=HistoryFile(path / HISTORY).epochs(),
-        epochs=training.get("epochs"),
+        epochs=_typed(training, "epochs", int, problems, path / CONFIG),
         best_monitor=best.get("monitor"),
-        best_value=best.get("value"),
+        best_value=_typed(best, "value", (int, float), problems, path / METRICS),
         test=metrics.get("test") if isinstance(metrics.get("test"), dict) else {},
-        duration_seconds=status.get("duration_seconds"),
-        started=status.get("started"),
+        duration_seconds=duration,
+        started=started,
         stopped_early=bool(status.get("stopped_early")),
         problems=problems,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 import socket
 import time
@@ -64,6 +65,7 @@ class RunStatus:
         self.data = data
         self.started = time.monotonic()
         self.earlier_seconds = earlier_seconds
+        self.before: dict | None = None  # a resumed run's run.json as it was
 
     @classmethod
     def start(cls, run_dir: Path, smoke: bool = False, synthetic: bool = False, **facts) -> RunStatus:
@@ -79,7 +81,9 @@ class RunStatus:
     def resumed(cls, run_dir: Path, from_epoch: int, changes: list[str]) -> RunStatus:
         """Marks an existing run as running again, recording the resume."""
         data = read_json(run_dir / RUN)
-        status = cls(run_dir / RUN, data, earlier_seconds=data.get("duration_seconds") or 0.0)
+        earlier = data.get("duration_seconds")
+        status = cls(run_dir / RUN, data, earlier_seconds=earlier if isinstance(earlier, (int, float)) else 0.0)
+        status.before = json.loads(json.dumps(data, default=str))
         data.setdefault("resumes", []).append({"at": now(), "from_epoch": from_epoch, "changes": changes})
         data.update(status="running", ended=None, reason=None, pid=os.getpid(), host=socket.gethostname())
         write_json(status.path, data)
@@ -95,6 +99,14 @@ class RunStatus:
         seconds = self.earlier_seconds + time.monotonic() - self.started
         self.data.update(status=status, ended=now(), duration_seconds=round(seconds, 3), reason=reason, **facts)
         write_json(self.path, self.data)
+
+    def restore_quietly(self) -> None:
+        """Puts a resumed run's ``run.json`` back as it was: a refused resume leaves the run untouched."""
+        if self.before is not None:
+            try:
+                write_json(self.path, self.before)
+            except OSError:
+                pass
 
     def end_quietly(self, status: str, reason: str | None = None) -> None:
         """:meth:`end`, for a run already failing: a second error (a full disk) must not hide the first."""

@@ -15,6 +15,10 @@ from dltrain.tf_quiet import keras
 from dltrain.training.results import EvalResult
 
 
+# Suffixes of model files (only .keras is loaded; the others are refused by name, not taken for run ids).
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5", ".pb", ".tflite")
+
+
 def load_model(path: Path, unsafe: bool = False) -> keras.Model:
     """Loads a ``.keras`` model; code in it (Lambda layers) is refused unless ``unsafe``.
 
@@ -53,7 +57,7 @@ def test_metrics(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: i
 def _target(target: str | Path, config_path, runs_dir) -> tuple[Path, Path, Path | None]:
     """(model file, config file, run directory or None) for a run ref or a .keras file."""
     path = Path(target)
-    if path.suffix == ".keras":
+    if path.suffix.lower() in MODEL_SUFFIXES or path.is_file():  # load_model says what is wrong with it
         return path, Path(config_path or path.parent / runs.CONFIG), path.parent if runs.is_run_dir(path.parent) else None
     run_dir = runs.find_run(runs_dir, target)
     status = runs.run_info(run_dir)

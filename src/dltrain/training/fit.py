@@ -169,6 +169,9 @@ def _record_failure(plan: Plan, run_dir: Path, status, tracker, err: BaseExcepti
     elif isinstance(err, UserError) and plan.is_new:
         shutil.rmtree(run_dir, ignore_errors=True)  # a user's mistake leaves nothing behind
         outcome = "failed"
+    elif isinstance(err, UserError):
+        status.restore_quietly()  # a refused resume (a damaged state) leaves the run as it was
+        outcome = "failed"
     else:
         status.end_quietly("failed", f"{type(err).__name__}: {err}"[:500])
         outcome = "failed"

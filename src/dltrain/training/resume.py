@@ -124,15 +124,25 @@ def latest_state(run_dir: Path) -> SavedState | None:
     """
     pointer = run_dir / runs.STATE / LATEST
     if not pointer.is_file():
+        if any((run_dir / runs.STATE).glob("epoch-*")):
+            raise UserError("the file is missing but epochs were saved; the run's state is damaged",
+                            file=str(pointer))
         return None
     data = runs.read_json(pointer)
     try:
-        folder = run_dir / runs.STATE / Path(str(data["folder"])).name  # never outside state/
-        return SavedState(int(data["epochs_done"]), folder, bool(data.get("training_ended")),
-                          bool(data.get("stopped_early")))
+        if not isinstance(data["folder"], str) or isinstance(data["epochs_done"], bool):
+            raise TypeError
+        folder = run_dir / runs.STATE / Path(data["folder"]).name  # never outside state/
+        epochs_done = int(data["epochs_done"])
+        if epochs_done < 1:
+            raise ValueError
     except (KeyError, TypeError, ValueError):
         raise UserError("the file does not say which epoch completed; the run's state is damaged",
                         file=str(pointer)) from None
+    if not folder.is_dir():
+        raise UserError("the saved epoch's folder is missing; the run's state is damaged",
+                        file=str(folder))
+    return SavedState(epochs_done, folder, bool(data.get("training_ended")), bool(data.get("stopped_early")))
 
 
 def mark_training_ended(run_dir: Path, saved: SavedState) -> None:
@@ -152,9 +162,15 @@ def restore_callbacks(folder: Path, callbacks: list[keras.callbacks.Callback]) -
     saved = runs.read_json(path) if path.is_file() else {}
     for key, callback in zip(callback_keys(callbacks), callbacks):
         state = saved.get(key)
-        if not isinstance(state, dict):
+        if state is None:
             continue
-        restore_callback_state(callback, state)
+        try:
+            if not isinstance(state, dict):
+                raise TypeError
+            restore_callback_state(callback, state)
+        except (TypeError, ValueError, OverflowError):
+            raise UserError(f"the saved state of {key} is not a set of numbers; the run's state is damaged",
+                            file=str(path)) from None
         weights = _weights_file(folder, key)
         if weights.is_file() and hasattr(callback, "best_weights"):
             callback.best_weights = _read_arrays(weights, "best-weights")
