@@ -48,9 +48,9 @@ def _check_fits(model: keras.Model, x: np.ndarray, origin: str) -> None:
                         "evaluate it with the data it was trained for (--config)", file=origin)
 
 
-def test_metrics(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int) -> dict[str, float]:
-    """A model's metrics on raw test samples (the model carries its preprocessing)."""
-    results = model.evaluate(evaluation_dataset(x, y, batch_size), verbose=0, return_dict=True)
+def test_metrics(model: keras.Model, test) -> dict[str, float]:
+    """A model's metrics on raw test batches (the model carries its preprocessing)."""
+    results = model.evaluate(test, verbose=0, return_dict=True)
     return {k: float(v) for k, v in results.items()}
 
 
@@ -98,10 +98,14 @@ def evaluate(target: str | Path, config_path: str | Path | None = None, unsafe: 
     _check_fits(model, x, str(config_path))
     num_classes = len(classes) if classes else max(int(y.max()) + 1, int(model.output_shape[-1]))
     keras.utils.set_random_seed(config.seed)
-    metrics = test_metrics(model, x, encode_labels(y, config, num_classes), config.training.batch_size)
+    test = evaluation_dataset(x, encode_labels(y, config, num_classes), config.training.batch_size)
+    metrics = test_metrics(model, test)
     fit_metrics = None
     if run_dir is not None and model_path.name == runs.MODEL:
         fit_metrics = (runs.read_json_if_present(run_dir / runs.METRICS) or {}).get("test")
     out = model_path.parent / runs.EVALUATION
-    runs.write_json(out, {"model": str(model_path), "config": str(config_path), "test": metrics, "at": runs.now()})
+    try:
+        runs.write_json(out, {"model": str(model_path), "config": str(config_path), "test": metrics, "at": runs.now()})
+    except OSError as err:
+        raise runs.os_error_message(err, out) from None
     return EvalResult(model_path=model_path, metrics=metrics, written_to=out, fit_metrics=fit_metrics)

@@ -7,6 +7,7 @@ locked first, so two resumes of one run cannot both write it.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,11 +57,19 @@ class Plan:
     def open_run(self, classes: list[str]) -> tuple[Path, runs.RunStatus]:
         """Creates and locks a new run directory, or marks the resumed one running."""
         if self.resuming:
-            return self.run_dir, runs.RunStatus.resumed(self.run_dir, self.initial_epoch, self.changes)
+            try:
+                return self.run_dir, runs.RunStatus.resumed(self.run_dir, self.initial_epoch, self.changes)
+            except OSError as err:  # nothing was written: the run stays as it was
+                raise runs.os_error_message(err) from None
         self.run_dir = runs.create_run_dir(self.runs_dir, self.config.name + ("-smoke" if self.smoke else ""))
-        self.lock = runs.RunLock(self.run_dir)
-        return self.run_dir, runs.RunStatus.start(self.run_dir, smoke=self.smoke, synthetic=self.synthetic,
-                                                  classes=list(classes))
+        try:
+            self.lock = runs.RunLock(self.run_dir)
+            return self.run_dir, runs.RunStatus.start(self.run_dir, smoke=self.smoke, synthetic=self.synthetic,
+                                                      classes=list(classes))
+        except (OSError, UserError) as err:  # a full disk before the first word: leave no half run behind
+            self.release()
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            raise runs.os_error_message(err) if isinstance(err, OSError) else err from None
 
     def release(self) -> None:
         """Lets another process write the run."""
