@@ -1,12 +1,39 @@
-"""Data: sources that load arrays, preparation, and the tf.data pipeline.
+"""Data: sources that load arrays, preparation, the tf.data pipeline, and one bundle per data kind.
 
-``sources`` and ``prepare`` use NumPy only; ``pipeline`` imports TensorFlow.
+``sources`` and ``prepare`` use NumPy only; ``pipeline``, ``preprocessing``
+and the bundles import TensorFlow (:func:`load_bundle` imports them when called).
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from dltrain.data.prepare import Prepared, encode_labels, model_input_shape, prepare
 from dltrain.data.sources import Arrays, load_arrays, load_test_arrays, sample_spec, synthetic_arrays
 
+if TYPE_CHECKING:
+    from dltrain.config import Config
+    from dltrain.data.bundle import DataBundle
+
+
+def load_bundle(config: Config, seed: int, smoke: bool = False, synthetic: bool = False) -> DataBundle:
+    """The config's data as a :class:`~dltrain.data.bundle.DataBundle`, whatever its kind.
+
+    Args:
+        config: the validated config.
+        seed: the run's seed (splits and shuffling).
+        smoke: a couple of batches only.
+        synthetic: with ``smoke``, generated data of a built-in dataset's shape.
+
+    Raises:
+        UserError: the data cannot be found or read, or does not fit the config.
+    """
+    from dltrain.data.in_memory import in_memory_bundle
+
+    return in_memory_bundle(config, seed, smoke, synthetic)
+
+
 __all__ = [
-    "Arrays", "Prepared", "encode_labels", "load_arrays", "load_test_arrays", "model_input_shape", "prepare",
-    "sample_spec", "synthetic_arrays",
+    "Arrays", "Prepared", "encode_labels", "load_arrays", "load_bundle", "load_test_arrays", "model_input_shape",
+    "prepare", "sample_spec", "synthetic_arrays",
 ]

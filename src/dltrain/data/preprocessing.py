@@ -50,9 +50,23 @@ def preprocessing_model(prepared: Prepared) -> keras.Sequential | None:
     return keras.Sequential([keras.Input(shape=prepared.raw_shape), *layers], name=PREPROCESSING)
 
 
-def serving_model(model: keras.Sequential, preprocessing: keras.Model | None,
-                  raw_shape: tuple[int, ...]) -> keras.Model:
+def _call_layers(model: keras.Model, x):
+    """The model's layers called again on ``x`` (the same layer objects: shared weights)."""
+    if isinstance(model, keras.Sequential):
+        for layer in model.layers:
+            x = layer(x)
+        return x
+    clone = keras.models.clone_model(model, input_tensors=x, clone_function=lambda layer: layer)
+    return clone.outputs[0] if len(clone.outputs) == 1 else clone.outputs
+
+
+def serving_model(model: keras.Model, preprocessing: keras.Model | None, raw_inputs) -> keras.Model:
     """The trained model's layers behind its preprocessing: takes raw samples, shares the trained weights.
+
+    Args:
+        model: the trained model (its first layer takes preprocessed samples).
+        preprocessing: raw batch → model input, or None (the model takes raw samples itself).
+        raw_inputs: fresh ``keras.Input`` (or a dict of them) for raw samples.
 
     The layers are called again rather than the model nested whole: a nested
     compiled model would carry the optimizer's state one level down, and
@@ -60,8 +74,4 @@ def serving_model(model: keras.Sequential, preprocessing: keras.Model | None,
     """
     if preprocessing is None:
         return model
-    inputs = keras.Input(shape=raw_shape, name="raw_input")
-    x = preprocessing(inputs)
-    for layer in model.layers:
-        x = layer(x)
-    return keras.Model(inputs, x, name=model.name)
+    return keras.Model(raw_inputs, _call_layers(model, preprocessing(raw_inputs)), name=model.name)

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from dltrain.config import Config
 from dltrain.data import model_input_shape, sample_spec
-from dltrain.data.pipeline import evaluation_dataset
-from dltrain.data.prepare import Prepared
+from dltrain.data.bundle import DataBundle
 from dltrain.models import build_model, compile_model, make_callbacks
 from dltrain.tf_quiet import keras, tf
 
 
-def default_monitor(config: Config, prepared: Prepared) -> str:
+def default_monitor(config: Config, data: DataBundle) -> str:
     """The value that picks the best checkpoint: the config's, else val_loss (or loss without validation)."""
-    return config.training.monitor or ("val_loss" if prepared.x_val is not None else "loss")
+    return config.training.monitor or ("val_loss" if data.has_validation else "loss")
 
 
-def logged_names(model: keras.Model, prepared: Prepared, config: Config, preprocess=None) -> list[str]:
+def logged_names(model: keras.Model, data: DataBundle, config: Config) -> list[str]:
     """The names ``fit`` will log, read from Keras by evaluating one batch.
 
     This also catches, before any run directory exists, a loss or output that
     does not fit the labels.
     """
-    n = min(len(prepared.x_train), config.training.batch_size)
-    one_batch = evaluation_dataset(prepared.x_train[:n], prepared.y_train[:n], n, preprocess)
+    one_batch = data.train.dataset.take(1)
     try:
         names = list(model.evaluate(one_batch, verbose=0, return_dict=True))
     except (ValueError, TypeError, tf.errors.InvalidArgumentError) as err:
@@ -30,7 +28,7 @@ def logged_names(model: keras.Model, prepared: Prepared, config: Config, preproc
         raise config.error(
             f"the model's output does not fit the labels for loss '{config.loss.name}': {message}", "loss"
         ) from None
-    if prepared.x_val is not None:
+    if data.has_validation:
         names += [f"val_{name}" for name in names]
     return names
 

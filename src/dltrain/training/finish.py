@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from dltrain import runs
-from dltrain.data.pipeline import evaluation_dataset
-from dltrain.data.prepare import Prepared
+from dltrain.data.bundle import DataBundle
 from dltrain.errors import TrainingFailed
 from dltrain.tf_quiet import keras
 from dltrain.training.callbacks import save_model_atomically
@@ -34,17 +33,16 @@ def check_finite(history: dict, metrics: dict) -> None:
         raise TrainingFailed(f"the test loss is {metrics['loss']}; the model diverged")
 
 
-def save_predictions(model: keras.Model, prepared: Prepared, batch_size: int, run_dir: Path) -> None:
+def save_predictions(model: keras.Model, data: DataBundle, run_dir: Path) -> None:
     """The test set's true and predicted classes, for the confusion matrix and per-class scores."""
-    probabilities = model.predict(evaluation_dataset(prepared.x_test, prepared.y_test, batch_size), verbose=0)
-    if prepared.label_encoding == "binary":
+    probabilities = model.predict(data.test, verbose=0)
+    if data.label_encoding == "binary":
         predicted = (probabilities.reshape(-1) > 0.5).astype(np.int32)
-        true = prepared.y_test.reshape(-1).astype(np.int32)
+        true = data.y_test.reshape(-1).astype(np.int32)
     else:
         predicted = probabilities.argmax(axis=-1).astype(np.int32)
-        true = prepared.y_test if prepared.label_encoding == "sparse" else prepared.y_test.argmax(axis=-1)
-    runs.write_predictions(run_dir, true, predicted,
-                           prepared.class_names or [str(i) for i in range(prepared.num_classes)])
+        true = data.y_test if data.label_encoding == "sparse" else data.y_test.argmax(axis=-1)
+    runs.write_predictions(run_dir, true, predicted, data.class_names)
 
 
 def write_report(run_dir: Path) -> None:
@@ -57,24 +55,23 @@ def write_report(run_dir: Path) -> None:
         print(f"warning: the report of {run_dir} could not be written: {type(err).__name__}: {err}", file=sys.stderr)
 
 
-def _best_metrics(run_dir: Path, prepared: Prepared, batch_size: int) -> dict | None:
+def _best_metrics(run_dir: Path, data: DataBundle) -> dict | None:
     best = run_dir / runs.BEST
     if not best.is_file():
         return None
-    return test_metrics(load_model(best), prepared.x_test, prepared.y_test, batch_size)
+    return test_metrics(load_model(best), data.test)
 
 
-def finish_run(plan, trainer, prepared: Prepared, run_dir: Path, status, state, checkpoint, seconds: float,
+def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, checkpoint, seconds: float,
                verbose: int, tracker) -> FitResult:
     """Saves the final model, evaluates it and best.keras on the test set, writes metrics and report."""
-    batch = plan.config.training.batch_size
     stage("saving the final model", verbose)
     save_model_atomically(trainer.serving, run_dir / runs.MODEL)
     if state.last is not None:
         mark_training_ended(run_dir, state.last)
     stage("evaluating on the test set", verbose)
-    final = test_metrics(trainer.serving, prepared.x_test, prepared.y_test, batch)
-    best_test = _best_metrics(run_dir, prepared, batch)
+    final = test_metrics(trainer.serving, data.test)
+    best_test = _best_metrics(run_dir, data)
     best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
     stopped_early = bool(state.last and state.last.stopped_early)
     restored = any(getattr(cb, "restore_best_weights", False) for cb in trainer.user_callbacks)
@@ -82,7 +79,7 @@ def finish_run(plan, trainer, prepared: Prepared, run_dir: Path, status, state, 
         "test": final, "model": runs.MODEL,
         "best": {"monitor": trainer.monitor, "value": best, "epoch": checkpoint.best_epoch, "test": best_test},
     })
-    save_predictions(trainer.serving, prepared, batch, run_dir)
+    save_predictions(trainer.serving, data, run_dir)
     history = runs.read_history(run_dir)
     history.pop("epoch", None)
     check_finite(history, final)
