@@ -17,10 +17,11 @@ from pathlib import Path
 
 from dltrain import runs, tracking
 from dltrain.config import Config, resolve_seed
-from dltrain.data import load_arrays, prepare, synthetic_arrays
-from dltrain.data.pipeline import TrainingData, evaluation_dataset, training_dataset
-from dltrain.data.prepare import Prepared
-from dltrain.data.preprocessing import preprocessing_model, serving_model
+from dltrain.data import load_bundle
+from dltrain.data.bundle import DataBundle
+from dltrain.data.in_memory import SMOKE_BATCHES
+from dltrain.data.pipeline import TrainingData
+from dltrain.data.preprocessing import serving_model
 from dltrain.determinism import deterministic_ops
 from dltrain.errors import Interrupted, UserError
 from dltrain.models import build_model, compile_model, make_callbacks
@@ -34,9 +35,6 @@ from dltrain.training.record import record_start
 from dltrain.training.resume import TrainingState, restore_training
 from dltrain.training.results import FitResult
 
-SMOKE_BATCHES = 2  # training and validation batches a smoke run takes
-
-
 @dataclass
 class Trainer:
     """The models and data one run trains: built before any run directory exists."""
@@ -49,40 +47,24 @@ class Trainer:
     monitor: str
 
 
-def _arrays(config: Config, smoke: bool, synthetic: bool):
-    """The dataset; for a smoke run a slice of it (or generated data of its shape)."""
-    batch = config.training.batch_size
-    # Enough samples for the validation split to hold a couple of batches too.
-    n_train, n_test = 4 * SMOKE_BATCHES * batch, SMOKE_BATCHES * batch
-    if synthetic:
-        return synthetic_arrays(config, n_train, n_test)
-    arrays = load_arrays(config, download=not smoke)  # a smoke run never waits on a download
-    return arrays.head(n_train, n_test) if smoke else arrays
-
-
-def _build_trainer(config: Config, prepared: Prepared, seed: int, verbose: int) -> Trainer:
-    """Builds and compiles the model, its preprocessing and its data, and checks what it will log."""
+def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int) -> Trainer:
+    """Builds and compiles the model and the one that takes raw inputs, and checks what they will log."""
     keras.utils.set_random_seed(seed)
     stage("building the model", verbose)
-    preprocessing = preprocessing_model(prepared)
     strategy = tf.distribute.get_strategy()  # the default one; a real strategy slots in here
     with strategy.scope():
-        model = build_model(config, prepared.input_shape, prepared.num_classes, prepared.label_encoding)
+        model = build_model(config, data.input_shape, data.num_classes, data.label_encoding)
         stage("compiling", verbose)
         compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
-    serving = serving_model(model, preprocessing, prepared.raw_shape)
+    serving = serving_model(model, data.preprocessing, data.raw_inputs())
     if serving is not model:
         # Saved with the loss, metrics and the trained optimizer's state, as the seed scripts' model.save.
         compile_model(serving, config, inference=True, optimizer=model.optimizer)
     user_callbacks = make_callbacks(config)
     tracking.check_available(config)
-    monitor = default_monitor(config, prepared)
-    check_monitors(config, user_callbacks, logged_names(model, prepared, config, preprocessing), monitor)
-    batch = config.training.batch_size
-    train = training_dataset(prepared.x_train, prepared.y_train, batch, seed, config.data.shuffle, preprocessing)
-    validation = None if prepared.x_val is None else evaluation_dataset(prepared.x_val, prepared.y_val, batch,
-                                                                        preprocessing)
-    return Trainer(model, serving, train, validation, user_callbacks, monitor)
+    monitor = default_monitor(config, data)
+    check_monitors(config, user_callbacks, logged_names(model, data, config), monitor)
+    return Trainer(model, serving, data.train, data.validation, user_callbacks, monitor)
 
 
 def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracker) -> tuple[list, cbs.BestCheckpoint,
@@ -137,7 +119,7 @@ def _restore_ended(plan: Plan, trainer: Trainer, tracked: list) -> None:
             trainer.model.set_weights(callback.best_weights)  # EarlyStopping's on_train_end
 
 
-def _run(plan: Plan, trainer: Trainer, prepared: Prepared, run_dir: Path, status, verbose: int) -> FitResult:
+def _run(plan: Plan, trainer: Trainer, data: DataBundle, run_dir: Path, status, verbose: int) -> FitResult:
     tracker = tracking.MLflowLogger(plan.config, run_dir) if plan.config.tracking.mlflow else None
     try:
         record_start(plan, run_dir, trainer.model)
@@ -149,7 +131,7 @@ def _run(plan: Plan, trainer: Trainer, prepared: Prepared, run_dir: Path, status
         else:
             stage(f"training from epoch {plan.initial_epoch + 1}" if plan.initial_epoch else "training", verbose)
             seconds = _train(plan, trainer, callbacks)
-        return finish_run(plan, trainer, prepared, run_dir, status, state, checkpoint, seconds, verbose, tracker)
+        return finish_run(plan, trainer, data, run_dir, status, state, checkpoint, seconds, verbose, tracker)
     except BaseException as err:
         _record_failure(plan, run_dir, status, tracker, err)
         if isinstance(err, KeyboardInterrupt):
@@ -235,9 +217,9 @@ def fit(
         seed = resolve_seed(plan.config)
         with deterministic_ops(plan.config.training.deterministic):
             stage("reading the data", verbose)
-            prepared = prepare(_arrays(plan.config, smoke, synthetic), plan.config)
-            trainer = _build_trainer(plan.config, prepared, seed, verbose)
-            run_dir, status = plan.open_run(prepared.class_names)
-            return _run(plan, trainer, prepared, run_dir, status, verbose)
+            data = load_bundle(plan.config, seed, smoke, synthetic)
+            trainer = _build_trainer(plan.config, data, seed, verbose)
+            run_dir, status = plan.open_run(data.class_names)
+            return _run(plan, trainer, data, run_dir, status, verbose)
     finally:
         plan.release()
