@@ -112,8 +112,25 @@ def live_names(family: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@functools.cache
+def application_names() -> frozenset[str]:
+    """The models ``keras.applications`` exports by name (``MobileNetV2``), read from its API module.
+
+    A config may use them in ``model.layers`` (:mod:`dltrain.models.applications`).
+    """
+    try:
+        return frozenset(name for name, (module, attr) in _exports("keras.applications").items()
+                         if name[:1].isupper() and not _is_module(f"{module}.{attr}"))
+    except KerasLayoutError:
+        import keras  # the slow way, never none at all
+
+        return frozenset(n for n in dir(keras.applications) if n[:1].isupper())
+
+
 def is_known(family: str, name: str) -> bool:
-    """True if Keras accepts ``name`` in ``family``."""
+    """True if Keras accepts ``name`` in ``family`` (for layers, also a ``keras.applications`` model)."""
+    if family == "layers" and name in application_names():
+        return True
     if family in _CLASS_FAMILIES:
         try:  # one class's ancestry: reading every layer's file would take a second
             return _is_family_class(family, name)

@@ -58,10 +58,12 @@ FILE_DATASETS = ("npz", "idx", "csv")
 class DataConfig(Section):
     """Where the data comes from and how it is prepared."""
 
-    dataset: Literal["digits", "mnist", "fashion_mnist", "cifar10", "cifar100", "npz", "idx", "csv"] = Field(
+    dataset: Literal["digits", "mnist", "fashion_mnist", "cifar10", "cifar100", "npz", "idx", "csv",
+                     "image_folder"] = Field(
         "digits",
-        description="A built-in dataset (digits, mnist, fashion_mnist, cifar10, cifar100) or a local file "
-        "format (npz, idx, csv) read from `path`. `digits` is scikit-learn's embedded set: it works offline.",
+        description="A built-in dataset (digits, mnist, fashion_mnist, cifar10, cifar100), a local file "
+        "format (npz, idx, csv) read from `path`, or `image_folder`: a folder `path` with one sub-folder of "
+        "images per class. `digits` is scikit-learn's embedded set: it works offline.",
     )
     path: str | None = Field(
         None,
@@ -69,12 +71,22 @@ class DataConfig(Section):
         "built-in dataset, a directory or file with Keras's file names. Relative paths are relative to the config file.",
     )
     test_path: str | None = Field(
-        None, description="csv only: a separate test table; without it, `test_split` of the rows are held out."
+        None, description="csv and image_folder: a separate test table or image folder (same classes); "
+        "without it, `test_split` of the rows or images are held out."
     )
     label_column: str = Field("label", description="csv only: the column holding the class label.")
+    image_size: tuple[Annotated[int, Field(gt=0, le=8192)], Annotated[int, Field(gt=0, le=8192)]] | None = Field(
+        None,
+        validate_default=True,
+        description="image_folder only (required there): `[height, width]` of every image, in pixels; "
+        "a file of another size is refused by name.",
+    )
+    color_mode: Literal["grayscale", "rgb", "rgba"] = Field(
+        "rgb", description="image_folder only: the channels images are decoded to (1, 3 or 4), whatever their files hold."
+    )
     test_split: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
         0.25,
-        description="For digits and a csv without `test_path`: the fraction held out as the test set "
+        description="For digits, and a csv or image_folder without `test_path`: the fraction held out as the test set "
         "(a fixed, stratified split, the same for every run whatever its `seed`).",
     )
     scale: Literal["unit", "standard", "none"] = Field(
@@ -98,6 +110,14 @@ class DataConfig(Section):
     )
     shuffle: bool = Field(True, description="Reshuffle the training set every epoch (deterministically from seed and epoch).")
 
+    @field_validator("image_size")
+    @classmethod
+    def _image_size_needed(cls, size, info):
+        if size is None and info.data.get("dataset") == "image_folder":
+            raise PydanticCustomError(
+                "dltrain_missing_image_size", "image_folder needs the images' size: set data.image_size: [height, width]")
+        return size
+
     @model_validator(mode="after")
     def _validation_defaults(self) -> DataConfig:
         if self.validation_split is None:
@@ -111,7 +131,7 @@ class DataConfig(Section):
 
     @model_validator(mode="after")
     def _path_needed(self) -> DataConfig:
-        if self.dataset in FILE_DATASETS and not self.path:
+        if self.dataset in (*FILE_DATASETS, "image_folder") and not self.path:
             raise PydanticCustomError(
                 "dltrain_missing_path", "dataset '{dataset}' reads a local file: set data.path", {"dataset": self.dataset}
             )

@@ -28,6 +28,10 @@ def load_bundle(config: Config, seed: int, smoke: bool = False, synthetic: bool 
     Raises:
         UserError: the data cannot be found or read, or does not fit the config.
     """
+    if config.data.dataset == "image_folder":
+        from dltrain.data.image_folder import image_folder_bundle
+
+        return image_folder_bundle(config, seed, smoke)
     from dltrain.data.in_memory import in_memory_bundle
 
     return in_memory_bundle(config, seed, smoke, synthetic)

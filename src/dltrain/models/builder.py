@@ -5,6 +5,7 @@ from __future__ import annotations
 from dltrain.config import CNNModel, Config, KerasObject, MLPModel, SequentialModel
 from dltrain.config.limits import MAX_LAYER_WIDTH
 from dltrain.errors import UserError
+from dltrain.models import applications
 from dltrain.models.errors import _first_line
 from dltrain.tf_quiet import keras
 
@@ -70,7 +71,7 @@ def output_units(label_encoding: str, num_classes: int) -> int:
     return 1 if label_encoding == "binary" else num_classes
 
 
-def _layers(config: Config, num_out: int) -> list[keras.layers.Layer]:
+def _layers(config: Config, num_out: int, input_shape: tuple[int, ...]) -> list[keras.layers.Layer]:
     model_cfg = config.model
     if isinstance(model_cfg, SequentialModel):
         specs = list(model_cfg.layers)
@@ -79,7 +80,14 @@ def _layers(config: Config, num_out: int) -> list[keras.layers.Layer]:
             # The last Dense is the output: fill what the user left to the data and the loss.
             kwargs = {"units": num_out, "activation": config.output_activation(), **last.kwargs}
             specs[-1] = KerasObject(name="Dense", kwargs=kwargs)
-        return [_layer(spec, config, "model", "layers", i) for i, spec in enumerate(specs)]
+        layers: list[keras.layers.Layer] = []
+        for i, spec in enumerate(specs):
+            if applications.is_application(spec.name):  # built for the shape it receives here
+                shape = keras.Sequential([keras.Input(shape=input_shape), *layers]).output_shape[1:]
+                layers += applications.application_layers(spec, config, tuple(shape), "model", "layers", i)
+            else:
+                layers.append(_layer(spec, config, "model", "layers", i))
+        return layers
     head = _conv_blocks(model_cfg) if isinstance(model_cfg, CNNModel) else []
     head += _dense_head(model_cfg)
     out = model_cfg.output
@@ -124,7 +132,7 @@ def build_model(config: Config, input_shape: tuple[int, ...], num_classes: int, 
             "model",
             "type",
         )
-    layers = _layers(config, num_out)
+    layers = _layers(config, num_out, input_shape)
     try:
         model = keras.Sequential([keras.Input(shape=input_shape), *layers], name=config.name.replace(".", "_"))
     except (ValueError, TypeError) as err:
