@@ -83,7 +83,8 @@ def _layers(config: Config, num_out: int, input_shape: tuple[int, ...]) -> list[
         layers: list[keras.layers.Layer] = []
         for i, spec in enumerate(specs):
             if applications.is_application(spec.name):  # built for the shape it receives here
-                shape = keras.Sequential([keras.Input(shape=input_shape), *layers]).output_shape[1:]
+                shape = keras.Sequential([keras.Input(shape=input_shape), *layers]).output_shape[1:] if layers \
+                    else input_shape
                 layers += applications.application_layers(spec, config, tuple(shape), "model", "layers", i)
             else:
                 layers.append(_layer(spec, config, "model", "layers", i))
