@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    BeforeValidator,
     PrivateAttr,
     Field,
     field_validator,
@@ -45,25 +46,33 @@ from dltrain.config.keras_objects import (
     Section,
 )
 from dltrain.config.limits import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED
-from dltrain.config.model_sections import MLPModel, ModelConfig
+from dltrain.config.model_sections import CNNModel, MLPModel, ModelConfig
 from dltrain import keras_names
 from dltrain.errors import UserError, format_key
 
 
-BUILTIN_DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
+# scikit-learn's embedded tables and images: offline, loaded whole (they are small).
+SKLEARN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
+BUILTIN_DATASETS = (*SKLEARN_DATASETS, "mnist", "fashion_mnist", "cifar10", "cifar100")
 FILE_DATASETS = ("npz", "idx", "csv")
+# keras.utils.FeatureSpace's type names (keras/src/layers/preprocessing/feature_space.py,
+# _standardize_feature), listed here so validation needs no TensorFlow; `text` is ours.
+FEATURE_TYPES = ("float", "float_normalized", "float_rescaled", "float_discretized", "integer_categorical",
+                 "integer_hashed", "string_categorical", "string_hashed", "text")
 
 
 
 class DataConfig(Section):
     """Where the data comes from and how it is prepared."""
 
-    dataset: Literal["digits", "mnist", "fashion_mnist", "cifar10", "cifar100", "npz", "idx", "csv",
-                     "image_folder"] = Field(
+    dataset: Literal["digits", "iris", "wine", "breast_cancer", "diabetes", "mnist", "fashion_mnist", "cifar10",
+                     "cifar100", "npz", "idx", "csv", "image_folder", "text_folder"] = Field(
         "digits",
         description="A built-in dataset (digits, mnist, fashion_mnist, cifar10, cifar100), a local file "
         "format (npz, idx, csv) read from `path`, or `image_folder`: a folder `path` with one sub-folder of "
-        "images per class. `digits` is scikit-learn's embedded set: it works offline.",
+        "images per class. `digits`, `iris`, `wine`, `breast_cancer` (classification) and `diabetes` "
+        "(regression) are scikit-learn's embedded sets: they work offline. `text_folder`: a folder `path` "
+        "with one sub-folder of `.txt` files per class (Keras's `text_dataset_from_directory` layout).",
     )
     path: str | None = Field(
         None,
@@ -75,6 +84,16 @@ class DataConfig(Section):
         "without it, `test_split` of the rows or images are held out."
     )
     label_column: str = Field("label", description="csv only: the column holding the class label.")
+    features: dict[str, Literal[FEATURE_TYPES]] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="csv only: `{column: type}` for the columns whose encoding you choose, with "
+        "`keras.utils.FeatureSpace`'s type names (float, float_normalized, float_rescaled, float_discretized, "
+        "integer_categorical, integer_hashed, string_categorical, string_hashed) or `text` (free text through "
+        "`TextVectorization`, TF-IDF). Other columns are inferred: numbers float_normalized, strings "
+        "string_categorical, strings of more than three words on average text. Missing cells (empty, NA, NaN, "
+        "null): a number becomes the column's training mean, an integer category -1, a string the empty "
+        "string (its own category). Setting it, or a column that is not numbers, reads the table with FeatureSpace.",
+    )
     image_size: tuple[Annotated[int, Field(gt=0, le=8192)], Annotated[int, Field(gt=0, le=8192)]] | None = Field(
         None,
         validate_default=True,
@@ -109,6 +128,12 @@ class DataConfig(Section):
         None, description="`test` validates on the test set each epoch, as the seed scripts do."
     )
     shuffle: bool = Field(True, description="Reshuffle the training set every epoch (deterministically from seed and epoch).")
+    target_scale: Literal["none", "standard"] = Field(
+        "none",
+        description="Regression only: standard trains on (target - mean) / std of the training split; the "
+        "saved models multiply back, so they predict in the data's units (history.csv's losses are in the "
+        "scaled units, metrics.json's in the data's).",
+    )
 
     @field_validator("image_size")
     @classmethod
@@ -131,11 +156,27 @@ class DataConfig(Section):
 
     @model_validator(mode="after")
     def _path_needed(self) -> DataConfig:
-        if self.dataset in (*FILE_DATASETS, "image_folder") and not self.path:
+        if self.dataset in (*FILE_DATASETS, "image_folder", "text_folder") and not self.path:
             raise PydanticCustomError(
                 "dltrain_missing_path", "dataset '{dataset}' reads a local file: set data.path", {"dataset": self.dataset}
             )
         return self
+
+
+# Keras losses for real-valued targets, by the names a config may use (compared lower-cased).
+REGRESSION_LOSSES = {
+    "mse", "mae", "mape", "msle", "huber", "log_cosh", "logcosh", "mean_squared_error", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "meansquarederror", "meanabsoluteerror",
+    "meanabsolutepercentageerror", "meansquaredlogarithmicerror", "huber_loss",
+}
+
+
+def _label_key(value: Any) -> str:
+    """A class_weight key: a label as the data writes it (YAML may read 1 as an int)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PydanticCustomError("dltrain_label", "a label must be a name or a number, got {value!r}",
+                                  {"value": value})
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 class TrainingConfig(Section):
@@ -164,6 +205,12 @@ class TrainingConfig(Section):
         description="XLA compilation (Keras's compile argument). auto: on for models of dense layers only "
         "(measured faster on CPU), off for convolutional and recurrent ones (XLA made the CNN slower on CPU, "
         "tensorflow#58142) and in deterministic mode.",
+    )
+    class_weight: Literal["balanced"] | dict[Annotated[str, BeforeValidator(_label_key)], Annotated[float, Field(gt=0)]] | None = Field(
+        None,
+        description="Weights of the classes in the loss (Keras's class_weight): balanced (n_samples / "
+        "(n_classes × count), from the training split), or a mapping from each label, as the data writes it, "
+        "to its weight (labels left out weigh 1). Classification only.",
     )
     callbacks: list[CallbackSpec] = Field(
         default_factory=list,
@@ -207,6 +254,15 @@ class Config(Section):
     )
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
         42, description="Seeds Python, NumPy and TensorFlow; null picks one at random (recorded in the run)."
+    )
+    task: Literal["auto", "classification", "regression"] = Field(
+        "auto",
+        description="classification or regression. auto: regression when the labels have fractions or are "
+        "floats of more than 50 values, or when "
+        "the loss is a regression loss (mse, mae, huber, ...) and the output layer has one unit; "
+        "classification otherwise. A regression gets a one-unit linear output, float targets, mse and "
+        "[mae] unless the config names its own loss and metrics, and reports MAE, "
+        "RMSE and R² with predicted-vs-true and residual plots.",
     )
     data: DataConfig = Field(default_factory=DataConfig, description="The dataset.")
     model: ModelConfig = Field(default_factory=MLPModel, description="The network.")
@@ -274,14 +330,16 @@ class Config(Section):
                 )
         return opt
 
-    def label_encoding(self, num_classes: int) -> Literal["sparse", "binary", "onehot"]:
-        """How labels must be encoded for this config's loss.
+    def label_encoding(self, num_classes: int) -> Literal["sparse", "binary", "onehot", "regression"]:
+        """How labels must be encoded for this config's loss (float targets for a regression).
 
         sparse_* losses take integer labels; binary cross-entropy on two classes
         takes one 0/1 column; every other loss (categorical cross-entropy, MSE,
         hinge, ...) takes one-hot rows, as the seed scripts build with
         ``to_categorical``.
         """
+        if self.task == "regression":
+            return "regression"
         name = self.loss.name.lower()
         if "sparse" in name:
             return "sparse"
@@ -289,8 +347,43 @@ class Config(Section):
             return "binary"
         return "onehot"
 
+    def declared_output_units(self) -> int | None:
+        """The output layer's units when the config writes them (None when left to the data)."""
+        model = self.model
+        if isinstance(model, (MLPModel, CNNModel)):
+            return model.output.units
+        last = model.layers[-1]
+        units = last.kwargs.get("units") if last.name == "Dense" else None
+        return units if isinstance(units, int) else None
+
+    def resolve_task(self, continuous_labels: bool) -> Literal["classification", "regression"]:
+        """The task: the config's, else inferred from the labels, the loss and the output layer."""
+        if self.task != "auto":
+            return self.task
+        if continuous_labels:
+            return "regression"
+        if self.loss.name.lower() in REGRESSION_LOSSES and self.declared_output_units() == 1:
+            return "regression"
+        return "classification"
+
+    def for_task(self, task: str) -> Config:
+        """This config with the task resolved, and a regression's defaults where the config names none."""
+        if task != "regression":
+            updated = self.model_copy(update={"task": task})
+        else:
+            changes: dict[str, Any] = {"task": task}
+            if "loss" not in self.model_fields_set:
+                changes["loss"] = KerasObject(name="mse")
+            if "metrics" not in self.model_fields_set:
+                changes["metrics"] = [KerasObject(name="mae")]  # RMSE and R² are added from the predictions
+            updated = self.model_copy(update=changes)
+        updated._source, updated._origins, updated._overrides = self._source, self._origins, self._overrides
+        return updated
+
     def output_activation(self) -> str:
         """The output activation the loss expects when the config does not say."""
+        if self.task == "regression":
+            return "linear"
         name = self.loss.name.lower()
         if self.loss.kwargs.get("from_logits"):
             return "linear"

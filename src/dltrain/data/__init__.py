@@ -32,6 +32,16 @@ def load_bundle(config: Config, seed: int, smoke: bool = False, synthetic: bool 
         from dltrain.data.image_folder import image_folder_bundle
 
         return image_folder_bundle(config, seed, smoke)
+    if config.data.dataset == "text_folder":
+        from dltrain.data.text_folder import text_folder_bundle
+
+        return text_folder_bundle(config, seed, smoke)
+    from dltrain.data.table import needs_table_kind
+
+    if needs_table_kind(config):
+        from dltrain.data.table import table_bundle
+
+        return table_bundle(config, seed, smoke)
     from dltrain.data.in_memory import in_memory_bundle
 
     return in_memory_bundle(config, seed, smoke, synthetic)

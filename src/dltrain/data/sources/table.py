@@ -88,6 +88,23 @@ def read_csv(path: Path, label_column: str) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line, cells) of every non-blank row, the header first, with this module's size and encoding checks."""
+    csv.field_size_limit(MAX_CSV_FIELD)
+    return _rows(path)
+
+
+def all_numeric(path: Path, label_column: str) -> bool:
+    """Whether every feature cell is a number: such tables take :func:`read_csv`'s fast path.
+
+    Others (strings, empty cells) are read by :mod:`dltrain.data.table` through Keras's FeatureSpace.
+    """
+    rows = read_rows(path)
+    header = rows[0][1] if rows else []
+    label_at = header.index(label_column) if label_column in header else -1
+    return all(_is_number(v) for _, row in rows[1:] for i, v in enumerate(row) if i != label_at)
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
