@@ -27,6 +27,7 @@ def smoke_arrays(config: Config, smoke: bool, synthetic: bool):
 
 
 def _integer_labels(y: np.ndarray, encoding: str) -> np.ndarray:
+    """The training labels as class indices (float targets for a regression)."""
     if encoding == "onehot":
         return y.argmax(axis=-1)
     return np.asarray(y).reshape(-1)
@@ -43,7 +44,7 @@ def array_bundle(prepared: Prepared, config: Config, seed: int) -> DataBundle:
     raw_shape = prepared.raw_shape
     return DataBundle(
         kind="arrays",
-        task="classification",
+        task=prepared.task,
         class_names=list(prepared.class_names or [str(i) for i in range(prepared.num_classes)]),
         label_encoding=prepared.label_encoding,
         input_shape=prepared.input_shape,
@@ -57,6 +58,7 @@ def array_bundle(prepared: Prepared, config: Config, seed: int) -> DataBundle:
         n_test=len(prepared.x_test),
         train_labels=_integer_labels(prepared.y_train, prepared.label_encoding),
         y_test=prepared.y_test,
+        target_scale=prepared.target_scale,
         extras={"prepared": prepared},
     )
 

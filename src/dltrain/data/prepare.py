@@ -36,6 +36,8 @@ class Prepared:
     offset: np.ndarray | float = 0.0
     divisor: np.ndarray | float = 1.0
     reshape_rule: str = "none"
+    task: str = "classification"
+    target_scale: tuple[float, float] | None = None
 
     @property
     def raw_shape(self) -> tuple[int, ...]:
@@ -57,16 +59,16 @@ class Prepared:
         return _reshape(x, self.reshape_rule)
 
 
-def _validation_split(arrays: Arrays, config: Config, seed: int):
-    """Holds out a seeded random `fraction` of the training set."""
-    n, fraction = len(arrays.y_train), config.data.validation_split
+def _validation_split(arrays: Arrays, y: np.ndarray, config: Config, seed: int):
+    """Holds out a seeded random `fraction` of the training set (``y``: its labels or targets)."""
+    n, fraction = len(y), config.data.validation_split
     n_val = int(round(n * fraction))
     if n_val == 0 or n_val == n:
         raise config.error(f"{fraction} of {n} training samples leaves an empty split; change the fraction",
                            "data", "validation_split")
     order = np.random.default_rng(seed).permutation(n)
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
-    return arrays.x_train[train], arrays.y_train[train], arrays.x_train[val], arrays.y_train[val]
+    return arrays.x_train[train], y[train], arrays.x_train[val], y[val]
 
 
 def _scale_factors(x_train: np.ndarray, how: str) -> tuple[np.ndarray | float, np.ndarray | float]:
@@ -131,7 +133,10 @@ def _reshape(x: np.ndarray, rule: str) -> np.ndarray:
     return x
 
 
-def _encode(y: np.ndarray, encoding: str, num_classes: int) -> np.ndarray:
+def _encode(y: np.ndarray, encoding: str, num_classes: int, target_scale=None) -> np.ndarray:
+    if encoding == "regression":
+        y = y.astype(np.float32).reshape(-1, 1)
+        return y if target_scale is None else (y - np.float32(target_scale[0])) / np.float32(target_scale[1])
     if encoding == "sparse":
         return y.astype(np.int32, copy=False)
     if encoding == "binary":
@@ -144,40 +149,73 @@ def encode_labels(y: np.ndarray, config: Config, num_classes: int) -> np.ndarray
     return _encode(y, config.label_encoding(num_classes), num_classes)
 
 
+def resolve_task(arrays: Arrays, config: Config) -> str:
+    """The task the config and the labels ask for; labels with fractions cannot be classes.
+
+    Raises:
+        UserError: a classification of labels with fractions, or a regression of labels that are names.
+    """
+    task = config.resolve_task(arrays.continuous)
+    if task == "classification" and arrays.fractional:
+        raise config.error("the labels have fractions, so they are not classes; set task: regression to "
+                           "predict them as numbers", "task")
+    if task == "regression" and arrays.targets_train is None:
+        raise config.error("the labels are names, not numbers: a regression needs numeric targets; set "
+                           "task: classification", "task")
+    return task
+
+
+def _target_scale(y_train: np.ndarray, config: Config) -> tuple[float, float] | None:
+    if config.data.target_scale != "standard":
+        return None
+    std = float(y_train.std())
+    return float(y_train.mean()), (std if std > 0 else 1.0)
+
+
+def _labels(arrays: Arrays, config: Config, task: str) -> tuple[np.ndarray, np.ndarray, str, int]:
+    """(training labels, test labels, encoding, classes): class indices, or float targets for a regression."""
+    if task == "regression":
+        return arrays.targets_train, arrays.targets_test, "regression", 0
+    return arrays.y_train, arrays.y_test, config.label_encoding(arrays.num_classes), arrays.num_classes
+
+
 def prepare(arrays: Arrays, config: Config) -> Prepared:
     """Splits a dataset, encodes its labels and computes the preprocessing the config asks for.
 
     Statistics for scaling come from the training split only. Labels are
-    encoded to fit the loss (see :meth:`Config.label_encoding`).
+    encoded to fit the loss (see :meth:`Config.label_encoding`); a
+    regression's targets are float columns, scaled if ``data.target_scale`` says so.
     """
     seed = config.seed if config.seed is not None else 0
-    x_train, y_train = arrays.x_train, arrays.y_train
+    task = resolve_task(arrays, config)
+    y_train, y_test_raw, encoding, num_classes = _labels(arrays, config, task)
+    x_train = arrays.x_train
     x_val = y_val = None
     if config.data.validation_data == "test":
-        x_val, y_val = arrays.x_test, arrays.y_test
+        x_val, y_val = arrays.x_test, y_test_raw
     elif config.data.validation_split:
-        x_train, y_train, x_val, y_val = _validation_split(arrays, config, seed)
+        x_train, y_train, x_val, y_val = _validation_split(arrays, y_train, config, seed)
 
     offset, divisor = _scale_factors(x_train, config.data.scale)
     x_test = arrays.x_test
     if config.data.validation_data == "test":
         x_val = x_test  # the same array: no second copy
-
-    encoding = config.label_encoding(arrays.num_classes)
-    encode = lambda y: _encode(y, encoding, arrays.num_classes)  # noqa: E731
-    y_test = encode(arrays.y_test)
+    target_scale = _target_scale(y_train, config) if task == "regression" else None
+    encode = lambda y, scaled=True: _encode(y, encoding, num_classes, target_scale if scaled else None)  # noqa: E731
     return Prepared(
         x_train=x_train,
         y_train=encode(y_train),
         x_val=x_val,
-        y_val=y_test if config.data.validation_data == "test" else (None if y_val is None else encode(y_val)),
+        y_val=None if y_val is None else encode(y_val),
         x_test=x_test,
-        y_test=y_test,
-        num_classes=arrays.num_classes,
-        class_names=list(arrays.class_names or []),
+        y_test=encode(y_test_raw, scaled=False),  # scored by the saved model, which predicts in the data's units
+        num_classes=num_classes,
+        class_names=list(arrays.class_names or []) if task == "classification" else [],
         label_encoding=encoding,
         scaling=config.data.scale,
         offset=offset,
         divisor=divisor,
         reshape_rule=_reshape_rule(config, x_train.shape[1:]),
+        task=task,
+        target_scale=target_scale,
     )

@@ -60,18 +60,25 @@ def _call_layers(model: keras.Model, x):
     return clone.outputs[0] if len(clone.outputs) == 1 else clone.outputs
 
 
-def serving_model(model: keras.Model, preprocessing: keras.Model | None, raw_inputs) -> keras.Model:
+def serving_model(model: keras.Model, preprocessing: keras.Model | None, raw_inputs,
+                  target_scale: tuple[float, float] | None = None) -> keras.Model:
     """The trained model's layers behind its preprocessing: takes raw samples, shares the trained weights.
 
     Args:
         model: the trained model (its first layer takes preprocessed samples).
         preprocessing: raw batch → model input, or None (the model takes raw samples itself).
         raw_inputs: fresh ``keras.Input`` (or a dict of them) for raw samples.
+        target_scale: a regression's ``(mean, std)`` when it trained on scaled
+            targets: a ``Rescaling`` after the output puts predictions back in the data's units.
 
     The layers are called again rather than the model nested whole: a nested
     compiled model would carry the optimizer's state one level down, and
     Keras then warns on loading that the optimizer's variables are missing.
     """
-    if preprocessing is None:
+    if preprocessing is None and target_scale is None:
         return model
-    return keras.Model(raw_inputs, _call_layers(model, preprocessing(raw_inputs)), name=model.name)
+    outputs = _call_layers(model, raw_inputs if preprocessing is None else preprocessing(raw_inputs))
+    if target_scale is not None:
+        mean, std = target_scale
+        outputs = keras.layers.Rescaling(scale=std, offset=mean, name="target_units")(outputs)
+    return keras.Model(raw_inputs, outputs, name=model.name)

@@ -68,7 +68,7 @@ def _conv_blocks(model_cfg: CNNModel) -> list[keras.layers.Layer]:
 
 def output_units(label_encoding: str, num_classes: int) -> int:
     """Units of the output layer for the label encoding."""
-    return 1 if label_encoding == "binary" else num_classes
+    return 1 if label_encoding in ("binary", "regression") else num_classes
 
 
 def _layers(config: Config, num_out: int, input_shape: tuple[int, ...]) -> list[keras.layers.Layer]:
@@ -168,9 +168,40 @@ def _check_output(config: Config, model: keras.Model, num_out: int) -> None:
             "(or pooling) layer before the last Dense",
             *where,
         )
+    if shape[-1] != num_out and config.task == "regression":
+        raise config.error(f"the output layer has {shape[-1]} units but a regression predicts one number; set "
+                           "units: 1 (or leave it out)", *where)
     if shape[-1] != num_out:
         raise config.error(
             f"the output layer has {shape[-1]} units but the data has {num_out if num_out > 1 else 2} classes "
             f"and loss '{config.loss.name}' needs {num_out}; set units: {num_out} (or leave it out)",
             *where,
         )
+    _check_loss_fits_activation(config, model, where)
+
+
+def _output_activation(model: keras.Model) -> str | None:
+    activation = getattr(model.layers[-1], "activation", None)
+    return getattr(activation, "__name__", None)
+
+
+def _check_loss_fits_activation(config: Config, model: keras.Model, where: tuple) -> None:
+    """Refuses loss and output pairs that cannot learn, with the fix."""
+    loss, units = config.loss.name.lower(), int(model.output_shape[-1])
+    activation = _output_activation(model)
+    logits = bool(config.loss.kwargs.get("from_logits"))
+    crossentropy = "crossentropy" in loss or loss in ("bce", "cce")
+    if activation == "softmax" and units == 1:
+        raise config.error("a one-unit softmax always outputs 1.0 and cannot learn; use sigmoid with "
+                           "binary_crossentropy, or one unit per class", *where)
+    if activation == "softmax" and ("binary" in loss or loss == "bce"):
+        raise config.error(f"a softmax output with loss '{config.loss.name}' cannot learn what it should: use "
+                           "activation: sigmoid for binary_crossentropy, or categorical_crossentropy with softmax",
+                           *where)
+    if crossentropy and not logits and activation in ("linear", "relu"):
+        raise config.error(f"loss '{config.loss.name}' expects probabilities but the output activation is "
+                           f"{activation}; use softmax (sigmoid for binary), or give the loss from_logits: true",
+                           *where)
+    if config.task == "regression" and activation in ("softmax", "sigmoid") and not logits:
+        raise config.error(f"a regression's output cannot be a {activation} (it squashes the prediction); use "
+                           "activation: linear (or leave it out)", *where)

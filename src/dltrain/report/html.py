@@ -94,6 +94,10 @@ def html_report(run_dir: Path, per_class: dict | None = None) -> str:
     environment = runs.read_json_if_present(run_dir / runs.ENVIRONMENT) or {}
     sections = [f"<h1>{_esc(run_dir.name)}</h1>", _status_section(status), _metrics_section(metrics),
                 "<h2>Learning curves</h2>" + _img(run_dir / runs.CURVES, "learning curves")]
+    if (run_dir / runs.REGRESSION_PLOT).is_file():
+        sections.append("<h2>Predictions</h2>" + _img(run_dir / runs.REGRESSION_PLOT, "predicted vs true and residuals"))
+    if (run_dir / runs.BINARY_CURVES).is_file():
+        sections.append("<h2>ROC and precision-recall</h2>" + _img(run_dir / runs.BINARY_CURVES, "ROC and PR curves"))
     if (run_dir / runs.CONFUSION).is_file():
         sections.append("<h2>Confusion matrix</h2>" + _img(run_dir / runs.CONFUSION, "confusion matrix"))
     if per_class:

@@ -8,6 +8,7 @@ from dltrain import runs
 from dltrain.report.html import html_report
 from dltrain.report.plots import plot_confusion, plot_curves
 from dltrain.report.scores import per_class_scores
+from dltrain.report.task_plots import plot_binary_curves, plot_regression
 
 
 def write_run_report(run_dir: Path) -> list[Path]:
@@ -34,12 +35,28 @@ def write_run_report(run_dir: Path) -> list[Path]:
         written.append(run_dir / runs.CURVES)
     per_class = None
     predictions = runs.read_predictions(run_dir)
-    if predictions is not None:
+    if predictions is not None and not predictions[2]:  # no class names: a regression
+        plot_regression(predictions[0], predictions[1], run_dir / runs.REGRESSION_PLOT)
+        written.append(run_dir / runs.REGRESSION_PLOT)
+    elif predictions is not None:
         y_true, y_pred, names = predictions
         plot_confusion(y_true, y_pred, names, run_dir / runs.CONFUSION)
         per_class = per_class_scores(y_true, y_pred, names)
         runs.write_json(run_dir / runs.PER_CLASS, per_class)
         written += [run_dir / runs.CONFUSION, run_dir / runs.PER_CLASS]
+        written += _binary_curves(run_dir, y_true, names)
     runs.write_text(run_dir / runs.REPORT, html_report(run_dir, per_class))
     written.append(run_dir / runs.REPORT)
     return written
+
+
+def _binary_curves(run_dir: Path, y_true, names: list[str]) -> list[Path]:
+    """ROC and precision-recall curves of a two-class run whose test set holds both classes."""
+    import numpy as np
+
+    probabilities = runs.read_probabilities(run_dir)
+    if len(names) != 2 or probabilities is None or len(np.unique(y_true)) < 2:
+        return []
+    scores = probabilities.reshape(-1) if probabilities.ndim == 1 or probabilities.shape[-1] == 1 else probabilities[:, 1]
+    plot_binary_curves(y_true, scores, names[1], run_dir / runs.BINARY_CURVES)
+    return [run_dir / runs.BINARY_CURVES]

@@ -19,7 +19,9 @@ everything else asks it. Its files, all plain:
 ``evaluate.json``        written by ``dltrain evaluate``
 ``predictions.npz``      the test set's true and predicted classes, and the class names
 ``curves.png``           learning curves: each loss and metric, train and validation, and the learning rate
-``confusion_matrix.png`` counts and normalized, with class names
+``confusion_matrix.png`` counts and normalized, with class names (classification)
+``predicted_vs_true.png`` predicted against true values, and residuals (regression)
+``roc_pr.png``           ROC and precision-recall curves (two classes)
 ``per_class.json``       precision, recall, F1 and support per class (scikit-learn)
 ``report.html``          all of it in one self-contained page
 ``tensorboard/``         TensorBoard logs: ``tensorboard --logdir runs``
@@ -38,9 +40,10 @@ from dltrain.runs.files import (
     write_text,
 )
 from dltrain.runs.history import HistoryFile, read_history
-from dltrain.runs.predictions import read_predictions, write_predictions
+from dltrain.runs.predictions import read_predictions, read_probabilities, write_predictions
 from dltrain.runs.layout import (
     BEST,
+    BINARY_CURVES,
     CONFIG,
     CONFUSION,
     CURVES,
@@ -52,6 +55,7 @@ from dltrain.runs.layout import (
     MODEL,
     PER_CLASS,
     PREDICTIONS,
+    REGRESSION_PLOT,
     REPORT,
     RUN,
     STATE,
@@ -63,11 +67,11 @@ from dltrain.runs.layout import (
 from dltrain.runs.status import RunLock, RunStatus, current_status, is_locked
 
 __all__ = [
-    "BEST", "CONFIG", "CONFUSION", "CURVES", "ENVIRONMENT", "EVALUATION", "HISTORY", "LOCK", "METRICS", "MODEL",
-    "PER_CLASS", "PREDICTIONS", "REPORT", "RUN", "STATE", "SUMMARY", "TENSORBOARD",
+    "BEST", "BINARY_CURVES", "CONFIG", "CONFUSION", "CURVES", "ENVIRONMENT", "EVALUATION", "HISTORY", "LOCK", "METRICS", "MODEL",
+    "PER_CLASS", "PREDICTIONS", "REGRESSION_PLOT", "REPORT", "RUN", "STATE", "SUMMARY", "TENSORBOARD",
     "HistoryFile", "RunInfo", "RunLock", "RunStatus",
     "atomic", "create_run_dir", "current_status", "find_run", "is_locked", "is_run_dir", "list_runs", "now",
-    "os_error_message", "read_history", "read_json", "read_json_if_present", "read_predictions",
+    "os_error_message", "read_history", "read_json", "read_json_if_present", "read_predictions", "read_probabilities",
     "read_text_if_present", "remove_run", "run_info", "runs_to_clean", "write_json", "write_predictions",
     "write_text",
 ]

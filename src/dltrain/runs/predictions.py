@@ -1,4 +1,8 @@
-"""``predictions.npz``: the test set's true and predicted classes, and the class names."""
+"""``predictions.npz``: the test set's true and predicted values, the class names, the probabilities.
+
+A classification stores class indices (and each class's probability); a
+regression stores float targets and predictions, and no class names.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,15 @@ from dltrain.runs.files import atomic
 from dltrain.runs.layout import PREDICTIONS
 
 
-def write_predictions(run_dir: Path, y_true, y_pred, class_names: list[str]) -> None:
-    """Writes the test set's true and predicted classes atomically."""
+def write_predictions(run_dir: Path, y_true, y_pred, class_names: list[str], probabilities=None) -> None:
+    """Writes the test set's true and predicted values atomically."""
     import numpy as np
 
+    arrays = {"y_true": np.asarray(y_true), "y_pred": np.asarray(y_pred), "class_names": np.array(class_names, dtype=str)}
+    if probabilities is not None:
+        arrays["probabilities"] = np.asarray(probabilities, np.float32)
     with atomic(Path(run_dir) / PREDICTIONS) as tmp, open(tmp, "wb") as f:
-        np.savez(f, y_true=np.asarray(y_true, np.int32), y_pred=np.asarray(y_pred, np.int32),
-                 class_names=np.array(class_names))
+        np.savez(f, **arrays)
 
 
 def read_predictions(run_dir: Path):
@@ -29,3 +35,14 @@ def read_predictions(run_dir: Path):
         return None
     with np.load(path, allow_pickle=False) as f:
         return f["y_true"], f["y_pred"], [str(n) for n in f["class_names"]]
+
+
+def read_probabilities(run_dir: Path):
+    """Each test sample's class probabilities (the positive class's for a binary model), or None."""
+    import numpy as np
+
+    path = Path(run_dir) / PREDICTIONS
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as f:
+        return f["probabilities"] if "probabilities" in f.files else None

@@ -33,16 +33,39 @@ def check_finite(history: dict, metrics: dict) -> None:
         raise TrainingFailed(f"the test loss is {metrics['loss']}; the model diverged")
 
 
-def save_predictions(model: keras.Model, data: DataBundle, run_dir: Path) -> None:
-    """The test set's true and predicted classes, for the confusion matrix and per-class scores."""
-    probabilities = model.predict(data.test, verbose=0)
+def save_predictions(model: keras.Model, data: DataBundle, run_dir: Path) -> np.ndarray:
+    """The test set's true and predicted values (and probabilities), for the report; returns the outputs."""
+    outputs = model.predict(data.test, verbose=0)
+    if data.task == "regression":
+        runs.write_predictions(run_dir, data.y_test.reshape(-1), outputs.reshape(-1), [])
+        return outputs
     if data.label_encoding == "binary":
-        predicted = (probabilities.reshape(-1) > 0.5).astype(np.int32)
+        predicted = (outputs.reshape(-1) > 0.5).astype(np.int32)
         true = data.y_test.reshape(-1).astype(np.int32)
     else:
-        predicted = probabilities.argmax(axis=-1).astype(np.int32)
+        predicted = outputs.argmax(axis=-1).astype(np.int32)
         true = data.y_test if data.label_encoding == "sparse" else data.y_test.argmax(axis=-1)
-    runs.write_predictions(run_dir, true, predicted, data.class_names)
+    runs.write_predictions(run_dir, np.asarray(true, np.int32), predicted, data.class_names, outputs)
+    return outputs
+
+
+def task_metrics(data: DataBundle, outputs: np.ndarray) -> dict[str, float]:
+    """Scores Keras does not log: MAE, RMSE and R² of a regression; ROC AUC and average precision of a binary one."""
+    from sklearn import metrics as sk
+
+    if data.task == "regression":
+        true, predicted = data.y_test.reshape(-1), outputs.reshape(-1)
+        return {"mae": float(sk.mean_absolute_error(true, predicted)),
+                "rmse": float(np.sqrt(sk.mean_squared_error(true, predicted))),
+                "r2": float(sk.r2_score(true, predicted))}
+    if data.num_classes != 2:
+        return {}
+    true = data.y_test.reshape(-1) if data.label_encoding != "onehot" else data.y_test.argmax(axis=-1)
+    positive = outputs.reshape(-1) if outputs.shape[-1] == 1 else outputs[:, 1]
+    if len(np.unique(true)) < 2:
+        return {}  # a test slice with one class (a smoke run) has no curve
+    return {"roc_auc": float(sk.roc_auc_score(true, positive)),
+            "average_precision": float(sk.average_precision_score(true, positive))}
 
 
 def write_report(run_dir: Path) -> None:
@@ -59,7 +82,8 @@ def _best_metrics(run_dir: Path, data: DataBundle) -> dict | None:
     best = run_dir / runs.BEST
     if not best.is_file():
         return None
-    return test_metrics(load_model(best), data.test)
+    model = load_model(best)
+    return {**test_metrics(model, data.test), **task_metrics(data, model.predict(data.test, verbose=0))}
 
 
 def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, checkpoint, seconds: float,
@@ -75,11 +99,12 @@ def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, ch
     best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
     stopped_early = bool(state.last and state.last.stopped_early)
     restored = any(getattr(cb, "restore_best_weights", False) for cb in trainer.user_callbacks)
+    outputs = save_predictions(trainer.serving, data, run_dir)
+    final.update(task_metrics(data, outputs))
     runs.write_json(run_dir / runs.METRICS, {
-        "test": final, "model": runs.MODEL,
+        "task": data.task, "test": final, "model": runs.MODEL,
         "best": {"monitor": trainer.monitor, "value": best, "epoch": checkpoint.best_epoch, "test": best_test},
     })
-    save_predictions(trainer.serving, data, run_dir)
     history = runs.read_history(run_dir)
     history.pop("epoch", None)
     check_finite(history, final)

@@ -28,6 +28,7 @@ from dltrain.models import build_model, compile_model, make_callbacks
 from dltrain.tf_quiet import keras, tf
 from dltrain.training import callbacks as cbs
 from dltrain.training.checks import check_monitors, default_monitor, logged_names
+from dltrain.training.class_weights import class_weights
 from dltrain.training.console import ConsoleProgress, stage
 from dltrain.training.finish import finish_run
 from dltrain.training.plan import Plan, make_plan
@@ -45,6 +46,7 @@ class Trainer:
     validation: tf.data.Dataset | None
     user_callbacks: list[keras.callbacks.Callback]
     monitor: str
+    class_weight: dict[int, float] | None = None
 
 
 def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int) -> Trainer:
@@ -56,7 +58,7 @@ def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int) ->
         model = build_model(config, data.input_shape, data.num_classes, data.label_encoding)
         stage("compiling", verbose)
         compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
-    serving = serving_model(model, data.preprocessing, data.raw_inputs())
+    serving = serving_model(model, data.preprocessing, data.raw_inputs(), data.target_scale)
     if serving is not model:
         # Saved with the loss, metrics and the trained optimizer's state, as the seed scripts' model.save.
         compile_model(serving, config, inference=True, optimizer=model.optimizer)
@@ -64,7 +66,7 @@ def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int) ->
     tracking.check_available(config)
     monitor = default_monitor(config, data)
     check_monitors(config, user_callbacks, logged_names(model, data, config), monitor)
-    return Trainer(model, serving, data.train, data.validation, user_callbacks, monitor)
+    return Trainer(model, serving, data.train, data.validation, user_callbacks, monitor, class_weights(config, data))
 
 
 def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracker) -> tuple[list, cbs.BestCheckpoint,
@@ -105,6 +107,7 @@ def _train(plan: Plan, trainer: Trainer, callbacks: list) -> float:
         shuffle=False,  # the pipeline already reshuffles per (seed, epoch)
         validation_data=trainer.validation,
         validation_steps=smoke_val_steps,
+        class_weight=trainer.class_weight,
         callbacks=callbacks,
         verbose=0,  # dltrain's ConsoleProgress prints instead
     )
@@ -218,6 +221,7 @@ def fit(
         with deterministic_ops(plan.config.training.deterministic):
             stage("reading the data", verbose)
             data = load_bundle(plan.config, seed, smoke, synthetic)
+            plan.config = plan.config.for_task(data.task)  # the run records the task and its defaults
             trainer = _build_trainer(plan.config, data, seed, verbose)
             run_dir, status = plan.open_run(data.class_names)
             return _run(plan, trainer, data, run_dir, status, verbose)

@@ -102,6 +102,8 @@ def _resume_config(run_dir: Path, config: Config | None, force: bool,
         return saved, []
     if config.seed is None:
         config.seed = saved.seed  # a random seed was drawn once, at the start, and recorded
+    if config.task == "auto":
+        config = config.for_task(saved.task)  # the run recorded the task it inferred, and its defaults
     changes = config_differences(saved, config)
     if changes and not force:
         raise UserError(f"the config differs from the run's ({'; '.join(changes)}); resume without changes, "

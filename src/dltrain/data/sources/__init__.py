@@ -13,7 +13,7 @@ from dltrain.config import Config, data_path
 from dltrain.data.sources.arrays import Arrays, class_indices
 from dltrain.data.sources.builtin import (
     BUILTIN_SPECS, CIFAR10_CLASSES, FASHION_MNIST_CLASSES, FASHION_MNIST_FILES, SYSTEM_DIRS, TEST_SPLIT_SEED, Spec,
-    held_out_split, candidate_places, load_builtin, load_digits, synthetic_arrays,
+    held_out_split, candidate_places, load_builtin, load_digits, load_sklearn_table, synthetic_arrays,
 )
 from dltrain.data.sources.cifar import read_cifar10, read_cifar100
 from dltrain.data.sources.idx import read_idx, read_idx_dir
@@ -25,7 +25,7 @@ from dltrain.errors import UserError
 __all__ = [
     "BUILTIN_SPECS", "CIFAR10_CLASSES", "FASHION_MNIST_CLASSES", "FASHION_MNIST_FILES", "MAX_ARRAY_BYTES",
     "MAX_CLASSES", "MAX_CSV_BYTES", "MAX_CSV_FIELD", "SYSTEM_DIRS", "TEST_SPLIT_SEED", "Arrays", "Spec",
-    "candidate_places", "load_arrays", "load_builtin", "load_csv", "load_digits", "load_test_arrays", "read_cifar10",
+    "candidate_places", "load_arrays", "load_builtin", "load_csv", "load_digits", "load_sklearn_table", "load_test_arrays", "read_cifar10",
     "read_cifar100", "read_csv", "read_idx", "read_idx_dir", "read_npz", "sample_spec", "synthetic_arrays",
 ]
 
@@ -62,6 +62,8 @@ def load_arrays(config: Config, download: bool = True) -> Arrays:
     dataset = config.data.dataset
     if dataset == "digits":
         return load_digits(config)
+    if dataset in ("iris", "wine", "breast_cancer", "diabetes"):
+        return load_sklearn_table(config)
     if dataset == "npz":
         return read_npz(data_path(config, config.data.path))
     if dataset == "idx":

@@ -14,13 +14,20 @@ import numpy as np
 from dltrain.data.sources.limits import MAX_CLASSES
 from dltrain.errors import UserError
 
+# More distinct float label values than this, and `task: auto` takes the labels for a regression's targets.
+CONTINUOUS_VALUES = 50
 FEATURE_KINDS = "biuf"  # bool, signed, unsigned, float: what a model can take
 LABEL_KINDS = "biufUS"  # numbers, or strings naming the classes
 
 
 @dataclass
 class Arrays:
-    """A dataset as NumPy arrays, labels as integers 0..num_classes-1."""
+    """A dataset as NumPy arrays, labels as integers 0..num_classes-1.
+
+    Numeric labels are also kept as float targets (``targets_train``,
+    ``targets_test``) for regression. Labels with fractions can only be
+    regression targets: they get no class names, and ``fractional`` is True.
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -29,6 +36,10 @@ class Arrays:
     class_names: list[str] | None = None
     origin: str = ""
     num_classes: int = field(init=False)
+    targets_train: np.ndarray | None = field(init=False, default=None)
+    targets_test: np.ndarray | None = field(init=False, default=None)
+    fractional: bool = field(init=False, default=False)
+    continuous: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         where = self.origin or None
@@ -44,6 +55,32 @@ class Arrays:
         if self.x_train.shape[1:] != self.x_test.shape[1:]:
             raise UserError(f"x_train's samples have shape {self.x_train.shape[1:]} but x_test's {self.x_test.shape[1:]}; "
                             "both splits need the same features", file=where)
+        self._keep_targets(where)
+        if self.fractional:
+            self.class_names, self.num_classes = [], 0
+        else:
+            self._class_labels(where)
+        for split in ("train", "test"):
+            x = getattr(self, f"x_{split}")
+            if x.dtype.kind == "f" and not np.isfinite(x).all():
+                raise UserError(f"x_{split} contains NaN or infinite values; clean the data first", file=where)
+
+    def _keep_targets(self, where: str | None) -> None:
+        """Numeric labels as float targets too; labels with fractions are targets only."""
+        if self.y_train.dtype.kind not in "biuf" or self.y_test.dtype.kind not in "biuf":
+            return
+        self.targets_train = self.y_train.astype(np.float32)
+        self.targets_test = self.y_test.astype(np.float32)
+        if not (np.isfinite(self.targets_train).all() and np.isfinite(self.targets_test).all()):
+            raise UserError("labels contain NaN or infinite values", file=where)
+        self.fractional = bool(np.any(self.targets_train != np.round(self.targets_train))
+                               or np.any(self.targets_test != np.round(self.targets_test)))
+        # Float labels of many values read as measurements, not classes (scikit-learn's diabetes
+        # target is whole numbers stored as floats); `task:` overrides the guess.
+        self.continuous = self.fractional or (
+            self.y_train.dtype.kind == "f" and len(np.unique(self.targets_train)) > CONTINUOUS_VALUES)
+
+    def _class_labels(self, where: str | None) -> None:
         self.y_train, self.y_test, names = class_indices(self.y_train, self.y_test, self.origin)
         if self.class_names is None:
             self.class_names = names
@@ -51,15 +88,17 @@ class Arrays:
         if self.num_classes < 2:
             raise UserError(f"the labels hold one class only ({self.class_names[0]!r}); a classifier needs two or more",
                             file=where)
-        for split in ("train", "test"):
-            x = getattr(self, f"x_{split}")
-            if x.dtype.kind == "f" and not np.isfinite(x).all():
-                raise UserError(f"x_{split} contains NaN or infinite values; clean the data first", file=where)
 
     def head(self, n_train: int, n_test: int) -> Arrays:
         """The first samples of each split, keeping the full dataset's classes."""
-        return Arrays(self.x_train[:n_train], self.y_train[:n_train], self.x_test[:n_test], self.y_test[:n_test],
+        if self.fractional:
+            return Arrays(self.x_train[:n_train], self.targets_train[:n_train], self.x_test[:n_test],
+                          self.targets_test[:n_test], origin=self.origin)
+        head = Arrays(self.x_train[:n_train], self.y_train[:n_train], self.x_test[:n_test], self.y_test[:n_test],
                       class_names=self.class_names, origin=self.origin)
+        if self.targets_train is not None:  # integer-valued targets stay targets for a regression
+            head.targets_train, head.targets_test = self.targets_train[:n_train], self.targets_test[:n_test]
+        return head
 
 
 def check_features(x, name: str, where: str | None) -> np.ndarray:

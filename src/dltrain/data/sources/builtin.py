@@ -45,6 +45,10 @@ class Spec:
 
 BUILTIN_SPECS = {
     "digits": Spec((8, 8), 10, "float32"),
+    "iris": Spec((4,), 3, "float32"),
+    "wine": Spec((13,), 3, "float32"),
+    "breast_cancer": Spec((30,), 2, "float32"),
+    "diabetes": Spec((10,), 0, "float32"),
     "mnist": Spec((28, 28), 10),
     "fashion_mnist": Spec((28, 28), 10, class_names=tuple(FASHION_MNIST_CLASSES)),
     "cifar10": Spec((32, 32, 3), 10, class_names=tuple(CIFAR10_CLASSES)),
@@ -140,11 +144,12 @@ def load_builtin(config: Config, download: bool = True) -> Arrays:
     )
 
 
-def held_out_split(x: np.ndarray, y: np.ndarray, fraction: float) -> tuple[np.ndarray, ...]:
+def held_out_split(x: np.ndarray, y: np.ndarray, fraction: float, stratify: bool = True) -> tuple[np.ndarray, ...]:
+    """A fixed split (the same for every run, whatever its seed), stratified by class where it can be."""
     from sklearn.model_selection import train_test_split
 
     counts = np.unique(y, return_counts=True)[1]
-    stratify = y if counts.min() >= 2 and int(len(y) * fraction) >= len(counts) else None
+    stratify = y if stratify and counts.min() >= 2 and int(len(y) * fraction) >= len(counts) else None
     return train_test_split(x, y, test_size=fraction, random_state=TEST_SPLIT_SEED, stratify=stratify)
 
 
@@ -156,6 +161,26 @@ def load_digits(config: Config) -> Arrays:
     images = digits.images.astype(np.float32)
     x_train, x_test, y_train, y_test = held_out_split(images, digits.target, config.data.test_split)
     return Arrays(x_train, y_train, x_test, y_test, origin="sklearn.datasets.load_digits")
+
+
+def load_sklearn_table(config: Config) -> Arrays:
+    """One of scikit-learn's embedded tables (iris, wine, breast_cancer, diabetes), with a fixed split.
+
+    The class names are scikit-learn's (``malignant``/``benign``, ...); diabetes
+    has a numeric target (disease progression), so it is a regression.
+    """
+    import sklearn.datasets
+
+    bunch = getattr(sklearn.datasets, f"load_{config.data.dataset}")()
+    x = bunch.data.astype(np.float32)
+    names = getattr(bunch, "target_names", None)
+    if names is not None:  # classes: keep scikit-learn's names in label order
+        x_train, x_test, y_train, y_test = held_out_split(x, bunch.target, config.data.test_split)
+        return Arrays(x_train, y_train, x_test, y_test, class_names=[str(n) for n in names],
+                      origin=f"sklearn.datasets.load_{config.data.dataset}")
+    x_train, x_test, y_train, y_test = held_out_split(x, bunch.target.astype(np.float32), config.data.test_split,
+                                                      stratify=False)
+    return Arrays(x_train, y_train, x_test, y_test, origin=f"sklearn.datasets.load_{config.data.dataset}")
 
 
 def synthetic_arrays(config: Config, n_train: int, n_test: int) -> Arrays:
@@ -176,8 +201,12 @@ def synthetic_arrays(config: Config, n_train: int, n_test: int) -> Arrays:
 
     def split(n: int) -> tuple[np.ndarray, np.ndarray]:
         x = rng.integers(0, high + 1, (n, *spec.sample_shape)).astype(spec.dtype)
+        if not spec.num_classes:  # a regression's targets
+            return x, rng.normal(100.0, 30.0, n).astype(np.float32) + 0.5
         return x, np.arange(n) % spec.num_classes  # every class present
 
     (x_train, y_train), (x_test, y_test) = split(n_train), split(n_test)
+    if not spec.num_classes:
+        return Arrays(x_train, y_train, x_test, y_test, origin=f"synthetic {config.data.dataset}")
     names = list(spec.class_names) if spec.class_names else [str(i) for i in range(spec.num_classes)]
     return Arrays(x_train, y_train, x_test, y_test, class_names=names, origin=f"synthetic {config.data.dataset}")
