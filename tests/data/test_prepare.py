@@ -113,3 +113,10 @@ def test_digits_end_to_end_shapes():
     p = prepare(load_arrays(config), config)
     assert p.input_shape == (64,) and 0 <= p.scaled(p.x_train).min() and p.scaled(p.x_train).max() == 1.0
     assert len(p.x_train) + len(p.x_val) == 1347
+
+
+def test_augmentation_before_a_conv_needs_no_reshape_option():
+    model = {"type": "sequential", "layers": [{"RandomFlip": {"mode": "horizontal"}}, {"RandomRotation": {"factor": 0.1}},
+                                              {"Conv2D": {"filters": 4, "kernel_size": 3}}, "Flatten", {"Dense": {}}]}
+    p = run({"validation_split": 0}, model=model)
+    assert p.reshape_rule == "channels" and p.input_shape == (6, 6, 1)

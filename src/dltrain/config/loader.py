@@ -144,6 +144,9 @@ def config_from_data(
     config._source = file
     config._origins = origins
     config._overrides = list(overrides or [])
+    from dltrain.config.checks import check_config  # checks import the schema, as this module does
+
+    check_config(config)
     return config
 
 

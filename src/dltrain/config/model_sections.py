@@ -23,7 +23,7 @@ class OutputConfig(Section):
 
 
 class _DenseHead(Section):
-    type: str = Field(description="mlp, cnn or sequential.")  # redeclared as a Literal; declared first to come first
+    type: str = Field(description="mlp, cnn, sequential or functional.")  # redeclared as a Literal; declared first to come first
     hidden_units: list[Width] = Field([128], description="Units of each hidden Dense layer.")
     activation: Activation = Field("relu", description="Activation of the hidden layers (any Keras activation).")
     dropout: Fraction = Field(0.0, description="Dropout rate after each hidden Dense layer.")
@@ -36,7 +36,7 @@ class _DenseHead(Section):
 class MLPModel(_DenseHead):
     """A dense network: hidden Dense layers, then the output layer."""
 
-    type: Literal["mlp"] = Field("mlp", description="mlp, cnn or sequential.")
+    type: Literal["mlp"] = Field("mlp", description="mlp, cnn, sequential or functional.")
 
 
 class ConvBlock(Section):
@@ -53,7 +53,7 @@ class ConvBlock(Section):
 class CNNModel(_DenseHead):
     """Conv blocks, Flatten, hidden Dense layers, then the output layer."""
 
-    type: Literal["cnn"] = Field("cnn", description="mlp, cnn or sequential.")
+    type: Literal["cnn"] = Field("cnn", description="mlp, cnn, sequential or functional.")
     conv_blocks: list[ConvBlock] = Field(
         default_factory=lambda: [ConvBlock(filters=32)], min_length=1, description="The convolutional blocks."
     )
@@ -62,11 +62,25 @@ class CNNModel(_DenseHead):
 class SequentialModel(Section):
     """Any stack of Keras layers, by class name, in order."""
 
-    type: Literal["sequential"] = Field("sequential", description="mlp, cnn or sequential.")
+    type: Literal["sequential"] = Field("sequential", description="mlp, cnn, sequential or functional.")
     layers: list[LayerSpec] = Field(
         min_length=1,
         description="Keras layers in order, e.g. `- Dense: {units: 64, activation: relu}`. In the last "
         "layer, a Dense without `units` or `activation` gets them from the data and the loss.",
+    )
+
+
+class FunctionalModel(Section):
+    """A graph of Keras layers: each layer takes the previous one, or the layers it names in `inputs`."""
+
+    type: Literal["functional"] = Field("functional", description="mlp, cnn, sequential or functional.")
+    layers: list[LayerSpec] = Field(
+        min_length=1,
+        description="Keras layers in order, each named with Keras's own `name` argument where another layer "
+        "refers to it; `inputs: [name, ...]` (dltrain's key, not passed to Keras) lists a layer's inputs, by "
+        "default the previous layer; `input` is the model's input. Merge with Keras's Add, Concatenate, "
+        "Multiply, ... The last layer is the output; a last Dense without `units` or `activation` gets them "
+        "from the data and the loss.",
     )
 
 
@@ -81,10 +95,11 @@ ModelConfig = Annotated[
         Annotated[MLPModel, Tag("mlp")],
         Annotated[CNNModel, Tag("cnn")],
         Annotated[SequentialModel, Tag("sequential")],
+        Annotated[FunctionalModel, Tag("functional")],
     ],
     Discriminator(
         _model_kind,
         custom_error_type="dltrain_unknown_model_type",
-        custom_error_message="unknown model type; use mlp, cnn or sequential",
+        custom_error_message="unknown model type; use mlp, cnn, sequential or functional",
     ),
 ]

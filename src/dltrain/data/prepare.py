@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dltrain.config import CNNModel, Config, MLPModel, SequentialModel
+from dltrain.config.model_sections import FunctionalModel
 from dltrain.data.sources import Arrays
 
 
@@ -88,6 +89,11 @@ def _scale_factors(x_train: np.ndarray, how: str) -> tuple[np.ndarray | float, n
     return np.asarray(mean, np.float32), np.asarray(std, np.float32)
 
 
+# Keras preprocessing layers that keep the sample's rank (the Random* augmentation layers too).
+SHAPE_NEUTRAL_LAYERS = {"Rescaling", "Normalization", "Resizing", "CenterCrop", "Dropout", "GaussianNoise",
+                        "GaussianDropout", "AlphaDropout", "Activation", "BatchNormalization", "LayerNormalization"}
+
+
 def _first_layer_needs(config: Config) -> str:
     """What the model's first layer wants: 'flat', 'channels2d', 'channels1d' or 'any'."""
     model = config.model
@@ -95,8 +101,12 @@ def _first_layer_needs(config: Config) -> str:
         return "flat"
     if isinstance(model, CNNModel):
         return "channels2d"
-    assert isinstance(model, SequentialModel)
-    first = model.layers[0].name
+    assert isinstance(model, (SequentialModel, FunctionalModel))
+    # Augmentation and preprocessing layers pass any shape through: what matters is the first
+    # layer after them (RandomFlip before a Conv2D needs images with channels, like the Conv2D).
+    shaped = [layer.name for layer in model.layers if layer.name not in SHAPE_NEUTRAL_LAYERS
+              and not layer.name.startswith("Random")]
+    first = shaped[0] if shaped else model.layers[0].name
     if first == "Dense":
         return "flat"
     if first.endswith("2D"):

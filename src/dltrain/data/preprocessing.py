@@ -51,13 +51,16 @@ def preprocessing_model(prepared: Prepared) -> keras.Sequential | None:
 
 
 def _call_layers(model: keras.Model, x):
-    """The model's layers called again on ``x`` (the same layer objects: shared weights)."""
+    """The model's layers called again on ``x`` (the same layer objects: shared weights).
+
+    ``Model.call`` runs the layer graph on new tensors layer by layer, where
+    calling the model itself would nest it whole.
+    """
     if isinstance(model, keras.Sequential):
         for layer in model.layers:
             x = layer(x)
         return x
-    clone = keras.models.clone_model(model, input_tensors=x, clone_function=lambda layer: layer)
-    return clone.outputs[0] if len(clone.outputs) == 1 else clone.outputs
+    return model.call(x)
 
 
 def serving_model(model: keras.Model, preprocessing: keras.Model | None, raw_inputs,

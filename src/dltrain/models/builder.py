@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dltrain.config import CNNModel, Config, KerasObject, MLPModel, SequentialModel
+from dltrain.config.model_sections import FunctionalModel
 from dltrain.config.limits import MAX_LAYER_WIDTH
 from dltrain.errors import UserError
 from dltrain.models import applications
 from dltrain.models.errors import _first_line
+from dltrain.models.functional import build_functional
 from dltrain.tf_quiet import keras
 
 
@@ -71,7 +73,7 @@ def output_units(label_encoding: str, num_classes: int) -> int:
     return 1 if label_encoding in ("binary", "regression") else num_classes
 
 
-def _layers(config: Config, num_out: int, input_shape: tuple[int, ...]) -> list[keras.layers.Layer]:
+def _layers(config: Config, num_out: int, input_shape: tuple[int, ...], skip: int = 0) -> list[keras.layers.Layer]:
     model_cfg = config.model
     if isinstance(model_cfg, SequentialModel):
         specs = list(model_cfg.layers)
@@ -82,6 +84,8 @@ def _layers(config: Config, num_out: int, input_shape: tuple[int, ...]) -> list[
             specs[-1] = KerasObject(name="Dense", kwargs=kwargs)
         layers: list[keras.layers.Layer] = []
         for i, spec in enumerate(specs):
+            if i < skip:
+                continue  # built, adapted and carried by the data's preprocessing
             if applications.is_application(spec.name):  # built for the shape it receives here
                 shape = keras.Sequential([keras.Input(shape=input_shape), *layers]).output_shape[1:] if layers \
                     else input_shape
@@ -112,14 +116,17 @@ def _shape_error(config: Config, err: Exception, input_shape: tuple[int, ...]) -
     )
 
 
-def build_model(config: Config, input_shape: tuple[int, ...], num_classes: int, label_encoding: str) -> keras.Model:
+def build_model(config: Config, input_shape: tuple[int, ...], num_classes: int, label_encoding: str,
+                skip: int = 0) -> keras.Model:
     """Builds the (uncompiled) Keras model a config describes.
 
     Args:
         config: the validated config.
         input_shape: the shape of one sample, as the data pipeline gives it.
         num_classes: classes in the dataset.
-        label_encoding: ``sparse``, ``binary`` or ``onehot`` (see :meth:`Config.label_encoding`).
+        label_encoding: ``sparse``, ``binary``, ``onehot`` or ``regression`` (see :meth:`Config.label_encoding`).
+        skip: leading ``model.layers`` the data's preprocessing already holds
+            (a text folder's adapted ``TextVectorization``).
 
     Raises:
         UserError: a layer's arguments are wrong, a shape is impossible, or the
@@ -133,11 +140,14 @@ def build_model(config: Config, input_shape: tuple[int, ...], num_classes: int, 
             "model",
             "type",
         )
-    layers = _layers(config, num_out, input_shape)
-    try:
-        model = keras.Sequential([keras.Input(shape=input_shape), *layers], name=config.name.replace(".", "_"))
-    except (ValueError, TypeError) as err:
-        raise _shape_error(config, err, input_shape) from None
+    if isinstance(config.model, FunctionalModel):
+        model = build_functional(config, input_shape, num_out, _layer)
+    else:
+        layers = _layers(config, num_out, input_shape, skip)
+        try:
+            model = keras.Sequential([keras.Input(shape=input_shape), *layers], name=config.name.replace(".", "_"))
+        except (ValueError, TypeError) as err:
+            raise _shape_error(config, err, input_shape) from None
     _check_output(config, model, num_out)
     _check_runs(config, model, input_shape)
     return model
@@ -155,13 +165,14 @@ def _check_runs(config: Config, model: keras.Model, input_shape: tuple[int, ...]
         model(np.zeros((2, *input_shape), np.float32), training=True)
     except Exception as err:  # noqa: BLE001  (TensorFlow raises its own error types from inside a layer)
         raise config.error(f"the model fails on a batch of 2 samples: {_first_line(err)}; fix the layer arguments",
-                           *(("model", "layers") if isinstance(config.model, SequentialModel) else ("model",))) from None
+                           *(("model", "layers") if isinstance(config.model, (SequentialModel, FunctionalModel))
+                             else ("model",))) from None
 
 
 def _check_output(config: Config, model: keras.Model, num_out: int) -> None:
     shape = tuple(model.output_shape)
-    where = ("model", "layers", len(config.model.layers) - 1) if isinstance(config.model, SequentialModel) else (
-        "model", "output", "units")
+    where = ("model", "layers", len(config.model.layers) - 1) if isinstance(
+        config.model, (SequentialModel, FunctionalModel)) else ("model", "output", "units")
     if len(shape) != 2:
         raise config.error(
             f"the model's output has shape {shape} but one vector per sample is needed; add a Flatten "

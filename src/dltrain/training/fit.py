@@ -25,6 +25,7 @@ from dltrain.data.preprocessing import serving_model
 from dltrain.determinism import deterministic_ops
 from dltrain.errors import Interrupted, UserError
 from dltrain.models import build_model, compile_model, make_callbacks
+from dltrain.models.adapt import adapt_layers
 from dltrain.tf_quiet import keras, tf
 from dltrain.training import callbacks as cbs
 from dltrain.training.checks import check_monitors, default_monitor, logged_names
@@ -55,7 +56,10 @@ def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int) ->
     stage("building the model", verbose)
     strategy = tf.distribute.get_strategy()  # the default one; a real strategy slots in here
     with strategy.scope():
-        model = build_model(config, data.input_shape, data.num_classes, data.label_encoding)
+        model = build_model(config, data.input_shape, data.num_classes, data.label_encoding,
+                            skip=data.extras.get("layers_in_preprocessing", 0))
+        if isinstance(model, keras.Sequential):  # Normalization, lookups ... in model.layers learn from the data
+            adapt_layers(model, data.train.dataset.map(lambda x, y: x))
         stage("compiling", verbose)
         compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
     serving = serving_model(model, data.preprocessing, data.raw_inputs(), data.target_scale)
