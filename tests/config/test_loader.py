@@ -150,3 +150,12 @@ def test_bad_overrides(layered, override, expected):
     with pytest.raises(UserError) as info:
         load_config(layered, [override])
     assert expected in str(info.value)
+
+
+def test_scientific_notation_without_a_dot_is_a_number(write_config):
+    """PyYAML (YAML 1.1) reads 1e-3 as a string; people mean the number."""
+    config = load_config(write_config("optimizer: {Adam: {learning_rate: 1e-3, epsilon: -2E-7}}\n"
+                                      "training: {callbacks: [{ReduceLROnPlateau: {min_lr: 1e-6}}]}\n"))
+    assert config.optimizer.kwargs == {"learning_rate": 0.001, "epsilon": -2e-07}
+    assert config.training.callbacks[0].kwargs["min_lr"] == 1e-06
+    assert load_config(write_config("name: 1e3x\n")).name == "1e3x"  # not a number: stays text

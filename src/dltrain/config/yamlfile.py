@@ -9,6 +9,8 @@ with the file and line.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 import yaml
@@ -107,6 +109,14 @@ class _LineLoader(yaml.SafeLoader):
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:int", _LineLoader.construct_yaml_int)
+
+# YAML 1.1 (PyYAML) reads `1e-3` as a string: its floats need a dot (`1.0e-3`). People write
+# learning rates as 1e-3, so scientific notation without a dot is a float here too, as in YAML 1.2.
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def _line_index(root: yaml.Node | None) -> dict[tuple, int]:
