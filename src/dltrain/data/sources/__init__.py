@@ -73,16 +73,17 @@ def load_arrays(config: Config, download: bool = True) -> Arrays:
     return load_builtin(config, download=download)
 
 
-def sample_spec(config: Config) -> tuple[tuple[int, ...], int]:
-    """(shape of one raw sample, number of classes), without loading a built-in dataset.
+def sample_spec(config: Config) -> tuple[tuple[int, ...], int, bool]:
+    """(shape of one raw sample, number of classes, whether the labels look continuous).
 
-    Local files are read: their shape is only known from the file.
+    Built-in datasets are known without loading them (a regression's has 0
+    classes); local files are read: their shape is only known from the file.
     """
     spec = BUILTIN_SPECS.get(config.data.dataset)
     if spec is not None:
-        return spec.sample_shape, spec.num_classes
+        return spec.sample_shape, spec.num_classes, spec.num_classes == 0
     arrays = load_arrays(config, download=False)
-    return tuple(arrays.x_train.shape[1:]), arrays.num_classes
+    return tuple(arrays.x_train.shape[1:]), arrays.num_classes, arrays.continuous
 
 
 def _relabel(y: np.ndarray, names: list[str], wanted: list[str], origin: str) -> np.ndarray:
