@@ -237,7 +237,7 @@ CASES = {
     "csv_ragged": (CSV, setup_csv_ragged, "t.csv:3: row has 2 fields but the header has 3"),
     "csv_empty": (CSV, setup_csv_empty, "t.csv: the CSV needs a header row"),
     "csv_header_only": (CSV, setup_csv_header_only, "t.csv: the CSV needs a header row"),
-    "builtin_path_wrong": ("data: {dataset: mnist, path: elsewhere}\n", None, "no mnist copy at data.path"),
+    "builtin_path_wrong": ("data: {dataset: mnist, path: elsewhere}\n", None, "data.path: elsewhere: no such file or folder"),
     "cifar_corrupted": ("data: {dataset: cifar10, path: cifar-10-batches-py}\n", setup_cifar_corrupted, "data_batch_1: cannot read CIFAR batch"),
     # NPZ content
     "npz_is_npy": (NPZ, setup_npy_not_npz, "data.npz: not a readable .npz file (a single .npy array)"),

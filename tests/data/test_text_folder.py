@@ -82,3 +82,25 @@ def test_embedding_models_train_on_the_bundle(tmp_path, middle):
     serving = keras.Model(raw, model(bundle.preprocessing(raw)))
     serving.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     assert serving.evaluate(bundle.test, verbose=0, return_dict=True)["accuracy"] == 1.0
+
+
+@pytest.mark.slow
+def test_a_text_run_through_fit_takes_raw_strings(tmp_path):
+    import json
+
+    import numpy as np
+
+    from dltrain import runs
+    from dltrain.tf_quiet import keras, tf
+    from dltrain.training import fit
+
+    config = _config(_folder(tmp_path / "train"), _folder(tmp_path / "test"))
+    config.training.epochs = 30
+    result = fit(config, runs_dir=tmp_path / "runs", verbose=0)
+    model = keras.saving.load_model(result.run_dir / runs.MODEL)  # safe_mode: no dltrain objects inside
+    texts = tf.constant([WORDS["cats"], WORDS["dogs"]])
+    assert model.predict(texts, verbose=0).argmax(axis=-1).tolist() == [0, 1]
+    metrics = json.loads((result.run_dir / runs.METRICS).read_text())
+    assert metrics["test"]["accuracy"] == 1.0 and np.isfinite(metrics["test"]["loss"])
+    _, _, names = runs.read_predictions(result.run_dir)
+    assert names == ["cats", "dogs"]

@@ -137,3 +137,25 @@ def test_loss_and_output_pairs_that_cannot_learn_are_refused(data, fix):
 
     with pytest.raises(UserError, match=fix):
         check_build(config_from_data({"data": {"dataset": "breast_cancer"}, **data}))  # data may override
+
+
+def test_validate_build_refuses_a_monitor_keras_will_not_log(tmp_path):
+    from dltrain.training import check_build
+
+    (tmp_path / "m.yaml").write_text("data: {dataset: iris}\ntraining: {monitor: val_acc}\n")
+    with pytest.raises(UserError, match=r"m.yaml:2: training.monitor: monitor 'val_acc' is not logged; valid names: "
+                                        r"accuracy, loss, val_accuracy, val_loss"):
+        check_build(load_config(tmp_path / "m.yaml"))
+
+
+def test_validate_refuses_a_missing_data_path_at_its_line(tmp_path):
+    (tmp_path / "p.yaml").write_text("seed: 1\ndata:\n  dataset: csv\n  path: missing.csv\n")
+    with pytest.raises(UserError, match=r"p.yaml:4: data.path: missing.csv: no such file or folder"):
+        load_config(tmp_path / "p.yaml")
+
+
+def test_validate_build_of_a_regression_needs_no_data():
+    from dltrain.training import check_build
+
+    model = check_build(config_from_data({"data": {"dataset": "diabetes"}}))
+    assert model.output_shape == (None, 1) and model.layers[-1].activation.__name__ == "linear"
