@@ -6,6 +6,9 @@ import sys
 
 import typer
 
+from dltrain.cli.init import init
+from dltrain.cli.predict import predict
+from dltrain.cli.export import export
 from dltrain.cli.runs import report, runs_app
 from dltrain.cli.train import evaluate, fit, reproduce
 from dltrain.cli.validate import validate
@@ -24,7 +27,7 @@ from dltrain.errors import Interrupted, TrainingFailed, UserError
 app = typer.Typer(
     help="Train Keras models from YAML config files.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # Typer's own: --install-completion, --show-completion
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: importing rich's help renderer costs ~80 ms per call
 )
@@ -33,7 +36,24 @@ app.command()(evaluate)
 app.command()(reproduce)
 app.command()(validate)
 app.command()(report)
+app.command()(export)
+app.command()(predict)
+app.command()(init)
 app.add_typer(runs_app, name="runs")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"dltrain {version('dltrain')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print dltrain's version and exit.")) -> None:
+    """Train Keras models from YAML config files."""
 
 
 def _interrupted_hint(err: Interrupted) -> str:
@@ -106,7 +126,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, _raise_terminated)
     args = sys.argv[1:]
-    if args[:1] in (["fit"], ["evaluate"], ["reproduce"]) or "--build" in args:
+    if args[:1] in (["fit"], ["evaluate"], ["reproduce"], ["predict"]) or "--build" in args:
         from dltrain.quiet import silence_native_stderr
 
         silence_native_stderr()  # before TensorFlow is imported: it prints while loading

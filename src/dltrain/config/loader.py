@@ -132,7 +132,7 @@ def config_from_data(
     """
     origins = origins or {}
     if data is None:
-        data = {}
+        raise UserError("the config is empty; `dltrain init` writes a starter", file=file, line=1)
     if not isinstance(data, dict):
         raise UserError("a config must be a YAML mapping of keys to values", file=file, line=1)
     if file and "name" not in data:
@@ -206,7 +206,7 @@ def _read_with_bases(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, di
         raise UserError(f"base configs form a cycle: {cycle}; remove one of the `base:` keys", file=file)
     data, lines = parse_yaml(_read(path), file)
     if data is None:
-        data = {}
+        raise UserError("the config is empty; `dltrain init` writes a starter", file=file, line=1)
     if not isinstance(data, dict):
         raise UserError("a config must be a YAML mapping of keys to values", file=file, line=1)
     origins: dict[tuple, Origin] = {p: (file, line) for p, line in lines.items() if p}
