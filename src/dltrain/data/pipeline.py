@@ -1,6 +1,6 @@
 """tf.data pipelines over in-memory arrays, without extra copies of them.
 
-Batches are gathered from the arrays by index, cast to float32 and run
+Batches are gathered from the arrays (or a dict of columns) by index, cast to float32 and run
 through the model's preprocessing layers one batch at a time, so the arrays stay in their raw type (uint8 for images) and
 shuffling permutes indices (8 bytes a sample), never the samples: ``Dataset.from_tensor_slices(x)
 .shuffle(n)`` would hold a second full copy of the data in its buffer.
@@ -27,11 +27,14 @@ def steps_for(n: int, batch_size: int) -> int:
     return max(1, math.ceil(n / batch_size))
 
 
-def _gather(x: tf.Tensor, y: tf.Tensor, preprocess=None):
-    """Gathers a batch by index, casts it to float32 and runs the preprocessing layers on it."""
+def _gather(x, y: tf.Tensor, preprocess=None, cast: bool = True):
+    """Gathers a batch by index (of an array, or of each column of a dict), casts numbers to float32
+    unless ``cast`` is False (strings, columns of mixed types), and runs the preprocessing on it."""
 
     def batch(idx):
-        xb = tf.cast(tf.gather(x, idx), tf.float32)
+        xb = tf.nest.map_structure(lambda column: tf.gather(column, idx), x)
+        if cast:
+            xb = tf.cast(xb, tf.float32)
         if preprocess is not None:
             xb = preprocess(xb)
         return xb, tf.gather(y, idx)
@@ -53,7 +56,7 @@ class TrainingData:
 
 
 def training_dataset(
-    x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool = True, preprocess=None
+    x, y: np.ndarray, batch_size: int, seed: int, shuffle: bool = True, preprocess=None, cast: bool = True
 ) -> TrainingData:
     """Batches for one epoch; each new pass reads ``epoch`` and reshuffles for it.
 
@@ -63,8 +66,8 @@ def training_dataset(
     of 32 steps over an epoch of 10 took 30 batches, eating into the next
     epochs. Here an execution stops where the epoch's data ends.
     """
-    n = len(x)
-    xt, yt = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+    n = len(y)
+    xt, yt = tf.nest.map_structure(tf.convert_to_tensor, x), tf.convert_to_tensor(y)
     seed_t = tf.constant(seed, tf.int64)
     epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="dltrain_epoch")
 
@@ -78,13 +81,13 @@ def training_dataset(
     # flat_map hides the length; Keras plans an epoch by it (without it, Keras
     # 3.15 ran an 11th optimizer step on a 10-batch epoch when steps_per_execution=1).
     ds = tf.data.Dataset.from_tensors(0).flat_map(epoch_batches).apply(tf.data.experimental.assert_cardinality(steps))
-    ds = ds.map(_gather(xt, yt, preprocess), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    ds = ds.map(_gather(xt, yt, preprocess, cast), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return TrainingData(ds.prefetch(tf.data.AUTOTUNE), steps, epoch)
 
 
-def evaluation_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, preprocess=None) -> tf.data.Dataset:
+def evaluation_dataset(x, y: np.ndarray, batch_size: int, preprocess=None, cast: bool = True) -> tf.data.Dataset:
     """Batches in order, once, for validation and testing."""
-    xt, yt = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
-    ds = tf.data.Dataset.range(len(x)).batch(batch_size)
-    return ds.map(_gather(xt, yt, preprocess), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(
+    xt, yt = tf.nest.map_structure(tf.convert_to_tensor, x), tf.convert_to_tensor(y)
+    ds = tf.data.Dataset.range(len(y)).batch(batch_size)
+    return ds.map(_gather(xt, yt, preprocess, cast), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(
         tf.data.AUTOTUNE)

@@ -34,11 +34,11 @@ import numpy as np
 
 from dltrain.config import Config, data_path
 from dltrain.data.bundle import DataBundle
-from dltrain.data.pipeline import TrainingData, steps_for
+from dltrain.data.pipeline import TrainingData, evaluation_dataset, training_dataset
 from dltrain.data.prepare import encode_labels
 from dltrain.data.sources import held_out_split
 from dltrain.data.sources.arrays import class_indices
-from dltrain.data.sources.table import all_numeric, read_rows
+from dltrain.data.sources.table import all_numeric, header_and_body, read_rows
 from dltrain.errors import UserError
 from dltrain.tf_quiet import keras, tf
 
@@ -71,13 +71,7 @@ def _is_number(cell: str) -> bool:
 def _read(path: Path, label_column: str) -> tuple[list[str], dict[str, list[str]], list[str], list[int]]:
     """(feature names, cells by column, label cells, line numbers) of one table."""
     file = str(path)
-    rows = read_rows(path)
-    if len(rows) < 2:
-        raise UserError("the CSV needs a header row and at least one data row", file=file)
-    (_, header), body = rows[0], rows[1:]
-    if label_column not in header:
-        raise UserError(f"no column '{label_column}' (columns: {', '.join(header[:20])}); set data.label_column",
-                        file=file, line=1)
+    header, body = header_and_body(read_rows(path), label_column, file)
     if len(set(header)) != len(header):
         raise UserError("two columns share a name; rename one", file=file, line=1)
     for line, row in body:
@@ -86,9 +80,6 @@ def _read(path: Path, label_column: str) -> tuple[list[str], dict[str, list[str]
         if _is_missing(row[header.index(label_column)]):
             raise UserError(f"the label ('{label_column}') is missing; fill it or drop the row", file=file, line=line)
     columns = {name: [row[i] for _, row in body] for i, name in enumerate(header) if name != label_column}
-    if not columns:
-        raise UserError(f"the header has the label column '{label_column}' only; add feature columns", file=file,
-                        line=1)
     labels = [row[header.index(label_column)] for _, row in body]
     return list(columns), columns, labels, [line for line, _ in body]
 
@@ -166,42 +157,13 @@ def preprocessing_model(types: dict[str, str], train_x: dict[str, np.ndarray]) -
 
 def raw_training_dataset(x, y: np.ndarray, batch_size: int, seed: int, shuffle: bool = True,
                          preprocess=None) -> TrainingData:
-    """One epoch of batches of raw samples (an array or a dict of arrays), reshuffled per epoch.
-
-    The same scheme as :func:`dltrain.data.pipeline.training_dataset` (indices shuffled from
-    (seed, epoch), one epoch of known cardinality), for strings and dicts of columns, not cast to float.
-    """
-    xt, yt = tf.nest.map_structure(tf.convert_to_tensor, x), tf.convert_to_tensor(y)
-    n = len(y)
-    seed_t = tf.constant(seed, tf.int64)
-    epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="dltrain_epoch")
-
-    def epoch_batches(_):
-        idx = tf.range(n, dtype=tf.int64)
-        if shuffle:
-            idx = tf.random.experimental.stateless_shuffle(idx, seed=tf.stack([seed_t, epoch.read_value()]))
-        return tf.data.Dataset.from_tensor_slices(idx).batch(batch_size)
-
-    steps = steps_for(n, batch_size)
-    ds = tf.data.Dataset.from_tensors(0).flat_map(epoch_batches).apply(tf.data.experimental.assert_cardinality(steps))
-    ds = ds.map(_gather(xt, yt, preprocess), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return TrainingData(ds.prefetch(tf.data.AUTOTUNE), steps, epoch)
+    """One epoch of raw samples (strings, or a dict of columns), reshuffled per (seed, epoch), not cast."""
+    return training_dataset(x, y, batch_size, seed, shuffle, preprocess, cast=False)
 
 
 def raw_evaluation_dataset(x, y: np.ndarray, batch_size: int, preprocess=None) -> tf.data.Dataset:
     """Batches of raw samples in order, once (preprocessed when ``preprocess`` is given)."""
-    xt, yt = tf.nest.map_structure(tf.convert_to_tensor, x), tf.convert_to_tensor(y)
-    ds = tf.data.Dataset.range(len(y)).batch(batch_size)
-    return ds.map(_gather(xt, yt, preprocess), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(
-        tf.data.AUTOTUNE)
-
-
-def _gather(xt, yt, preprocess):
-    def batch(idx):
-        xb = tf.nest.map_structure(lambda t: tf.gather(t, idx), xt)
-        return (xb if preprocess is None else preprocess(xb)), tf.gather(yt, idx)
-
-    return batch
+    return evaluation_dataset(x, y, batch_size, preprocess, cast=False)
 
 
 def _targets(config: Config, y_train: list[str], y_test: list[str], origin: str):

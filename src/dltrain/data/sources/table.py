@@ -68,9 +68,23 @@ def read_csv(path: Path, label_column: str) -> tuple[np.ndarray, np.ndarray]:
         UserError: the file is missing, too large, not a CSV, has no such column or no
             feature column, or a row is ragged, non-numeric or outside float32.
     """
-    csv.field_size_limit(MAX_CSV_FIELD)
     file = str(path)
-    rows = _rows(path)
+    header, body = header_and_body(read_rows(path), label_column, file)
+    label_at = header.index(label_column)
+    x = _features(body, label_at, len(header), file)
+    labels = [row[label_at] for _, row in body]
+    y = np.array(labels)
+    if all(_is_number(v) for v in labels):
+        y = y.astype(np.float64)
+    return x, y
+
+
+def header_and_body(rows: list, label_column: str, file: str) -> tuple[list[str], list]:
+    """The header and the data rows of a table that has its label column and at least one feature.
+
+    Raises:
+        UserError: no data row, no such label column, or no feature column.
+    """
     if len(rows) < 2:
         raise UserError("the CSV needs a header row and at least one data row", file=file)
     (_, header), body = rows[0], rows[1:]
@@ -79,13 +93,7 @@ def read_csv(path: Path, label_column: str) -> tuple[np.ndarray, np.ndarray]:
                         file=file, line=1)
     if len(header) < 2:
         raise UserError(f"the header has the label column '{label_column}' only; add feature columns", file=file, line=1)
-    label_at = header.index(label_column)
-    x = _features(body, label_at, len(header), file)
-    labels = [row[label_at] for _, row in body]
-    y = np.array(labels)
-    if all(_is_number(v) for v in labels):
-        y = y.astype(np.float64)
-    return x, y
+    return header, body
 
 
 def read_rows(path: Path) -> list[tuple[int, list[str]]]:
