@@ -10,6 +10,7 @@ from dltrain.cli.init import init
 from dltrain.cli.predict import predict
 from dltrain.cli.export import export
 from dltrain.cli.runs import report, runs_app
+from dltrain.cli.script import script
 from dltrain.cli.train import evaluate, fit, reproduce
 from dltrain.cli.validate import validate
 from dltrain.cli.console import (
@@ -36,6 +37,7 @@ app.command()(evaluate)
 app.command()(reproduce)
 app.command()(validate)
 app.command()(report)
+app.command()(script)
 app.command()(export)
 app.command()(predict)
 app.command()(init)

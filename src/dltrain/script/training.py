@@ -1,0 +1,91 @@
+"""The compile, fit and evaluate section: the config's Keras objects and arguments, written out."""
+
+from __future__ import annotations
+
+from dltrain import keras_names
+from dltrain.config import Config, KerasObject
+from dltrain.script.parts import DataPart
+from dltrain.script.python import Code, block, keras_object, literal
+
+# dltrain's `jit_compile: auto` turns XLA on for models of these layers only (dltrain.models.compile).
+XLA_FRIENDLY = {"Dense", "Dropout", "Flatten", "Activation", "BatchNormalization", "Reshape", "InputLayer"}
+
+
+def _object(family: str, spec: KerasObject) -> str:
+    """A bare name stays a string (``"adam"``); with arguments it is the class (``keras.optimizers.Adam(...)``)."""
+    if not spec.kwargs:
+        return literal(spec.name)
+    name = spec.name if spec.name[:1].isupper() else (keras_names.class_for(family, spec.name) or spec.name)
+    return keras_object(family, name, spec.kwargs)
+
+
+def _jit(config: Config, layer_names: list[str]) -> bool:
+    choice = config.training.jit_compile
+    if choice != "auto":
+        return bool(choice)
+    return not config.training.deterministic and all(name in XLA_FRIENDLY for name in layer_names)
+
+
+def compile_lines(config: Config, layer_names: list[str]) -> list[str]:
+    """``model.compile(...)`` with the config's loss, optimizer, metrics and speed settings."""
+    metrics = ", ".join(_object("metrics", m) for m in config.metrics)
+    lines = ["model.compile(",
+             f"    optimizer={_object('optimizers', config.optimizer)},",
+             f"    loss={_object('losses', config.loss)},",
+             f"    metrics=[{metrics}],"]
+    if config.training.steps_per_execution != 1:
+        lines.append(f"    steps_per_execution={config.training.steps_per_execution},  # dltrain's default: "
+                     "fewer calls into TensorFlow")
+    if _jit(config, layer_names):
+        lines.append("    jit_compile=True,  # XLA: dltrain turns it on for dense layers (faster on CPU)")
+    return lines + [")"]
+
+
+def _class_weight(config: Config, data: DataPart) -> list[str]:
+    weights = config.training.class_weight
+    if weights is None:
+        return []
+    if weights == "balanced":
+        labels = "y_train" if data.label_encoding in ("sparse", "binary") else "y_train.argmax(axis=1)"
+        if not data.arrays:
+            raise config.error("the script generator writes class_weight: balanced for arrays only",
+                               "training", "class_weight")
+        return ["# balanced: n / (classes * count of the class), on the training labels",
+                f"counts = np.bincount(np.asarray({labels}, int).reshape(-1))",
+                "class_weight = {i: counts.sum() / (len(counts) * c) for i, c in enumerate(counts)}"]
+    entries = []
+    for key, value in weights.items():
+        if key.isdigit():
+            index = int(key)
+        elif data.class_names and key in data.class_names:
+            index = data.class_names.index(key)
+        else:
+            index = Code(f"list(class_names).index({literal(key)})")
+        entries.append(f"    {literal(index)}: {value!r},  # {key}")
+    return ["class_weight = {"] + entries + ["}"]
+
+
+def _callbacks(config: Config) -> list[str]:
+    if not config.training.callbacks:
+        return []
+    items = [_object("callbacks", c) if c.kwargs else f"keras.callbacks.{c.name}()" for c in config.training.callbacks]
+    return ["callbacks = ["] + block([i + "," for i in items]) + ["]"]
+
+
+def fit_lines(config: Config, data: DataPart) -> list[str]:
+    """Callbacks, class weights, ``model.fit(...)`` and ``model.evaluate(...)``."""
+    lines = _callbacks(config) + _class_weight(config, data)
+    args = ["x_train, y_train", f"batch_size={config.training.batch_size}"] if data.arrays else ["train_ds"]
+    args.append("epochs=EPOCHS")
+    if data.validation:
+        args.append(data.validation)
+    if config.training.callbacks:
+        args.append("callbacks=callbacks")
+    if config.training.class_weight is not None:
+        args.append("class_weight=class_weight")
+    if not config.data.shuffle and data.arrays:
+        args.append("shuffle=False")
+    lines += ["model.fit(" + ", ".join(args) + ")", ""]
+    test = f"x_test, y_test, batch_size={config.training.batch_size}" if data.arrays else "test_ds"
+    lines += [f"scores = model.evaluate({test}, return_dict=True)", "print(\"test:\", scores)"]
+    return lines
