@@ -25,6 +25,8 @@ everything else asks it. Its files, all plain:
 ``per_class.json``       precision, recall, F1 and support per class (scikit-learn)
 ``report.html``          all of it in one self-contained page
 ``tensorboard/``         TensorBoard logs: ``tensorboard --logdir runs``
+``exports/``             written by ``dltrain export``: the exported models
+``export.json``          each export's format, path and parity with the Keras model
 ======================== ==========================================================
 """
 
@@ -49,6 +51,8 @@ from dltrain.runs.layout import (
     CURVES,
     ENVIRONMENT,
     EVALUATION,
+    EXPORT,
+    EXPORTS,
     HISTORY,
     LOCK,
     METRICS,
@@ -67,7 +71,7 @@ from dltrain.runs.layout import (
 from dltrain.runs.status import RunLock, RunStatus, current_status, is_locked
 
 __all__ = [
-    "BEST", "BINARY_CURVES", "CONFIG", "CONFUSION", "CURVES", "ENVIRONMENT", "EVALUATION", "HISTORY", "LOCK", "METRICS", "MODEL",
+    "BEST", "BINARY_CURVES", "CONFIG", "CONFUSION", "CURVES", "ENVIRONMENT", "EVALUATION", "EXPORT", "EXPORTS", "HISTORY", "LOCK", "METRICS", "MODEL",
     "PER_CLASS", "PREDICTIONS", "REGRESSION_PLOT", "REPORT", "RUN", "STATE", "SUMMARY", "TENSORBOARD",
     "HistoryFile", "RunInfo", "RunLock", "RunStatus",
     "atomic", "create_run_dir", "current_status", "find_run", "is_locked", "is_run_dir", "list_runs", "now",

@@ -26,6 +26,7 @@ PER_CLASS = "per_class.json"
 REPORT = "report.html"
 TENSORBOARD = "tensorboard"
 STATE = "state"
+EXPORT, EXPORTS = "export.json", "exports"  # dltrain export: parity per exported file; the files
 
 
 def create_run_dir(root: str | Path, name: str) -> Path:
