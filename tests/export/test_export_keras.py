@@ -7,7 +7,7 @@ import json
 import keras
 import numpy as np
 import pytest
-from conftest import recorded, sample_and_reference
+from export_checks import sample_and_reference
 
 from dltrain import cli, runs
 from dltrain.export import support

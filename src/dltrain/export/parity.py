@@ -8,7 +8,6 @@ model takes.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 import keras
