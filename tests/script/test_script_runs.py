@@ -1,0 +1,64 @@
+"""The generated scripts run (smoke mode: tiny data, one epoch) and build dltrain's model, parameter for parameter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from dltrain.config import load_config
+from dltrain.errors import UserError
+from dltrain.script import SMOKE_VARIABLE, render_script
+from dltrain.training import check_build
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+
+pytestmark = pytest.mark.slow
+
+
+def _runnable() -> list[Path]:
+    found = []
+    for path in CONFIGS:
+        try:
+            load_config(path)
+        except UserError:
+            continue  # its data folder is not on this machine (reported as a skip below)
+        found.append(path)
+    return found
+
+
+def _run(script: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, SMOKE_VARIABLE: "1", "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300,
+                          cwd=script.parent)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    """Every runnable shipped config's script, run once, two at a time (the machine has two cores)."""
+    folder = tmp_path_factory.mktemp("scripts")
+    scripts = []
+    for path in _runnable():
+        script = folder / f"{path.stem}.py"
+        script.write_text(render_script(load_config(path)), encoding="utf-8")
+        scripts.append(script)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip((s.stem for s in scripts), pool.map(_run, scripts)))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_the_script_builds_dltrains_model(path, results):
+    if path.stem not in results:
+        pytest.skip(f"{path.name}: its data is not on this machine")
+    done = results[path.stem]
+    assert done.returncode == 0, done.stderr[-2000:]
+    built = json.loads(done.stdout.strip().splitlines()[-1])
+    model = check_build(load_config(path))
+    assert built["layers"] == [type(layer).__name__ for layer in model.layers]
+    assert built["params"] == model.count_params()
