@@ -128,7 +128,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, _raise_terminated)
     args = sys.argv[1:]
-    if args[:1] in (["fit"], ["evaluate"], ["reproduce"], ["predict"]) or "--build" in args:
+    if args[:1] in (["fit"], ["evaluate"], ["reproduce"], ["predict"], ["export"], ["script"]) or "--build" in args:
         from dltrain.quiet import silence_native_stderr
 
         silence_native_stderr()  # before TensorFlow is imported: it prints while loading
