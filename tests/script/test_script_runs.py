@@ -62,3 +62,31 @@ def test_the_script_builds_dltrains_model(path, results):
     model = check_build(load_config(path))
     assert built["layers"] == [type(layer).__name__ for layer in model.layers]
     assert built["params"] == model.count_params()
+
+
+def _image_folder(root: Path, per_class: int) -> None:
+    """Two classes of 28×28 grayscale PNGs: dark and light."""
+    from PIL import Image
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for label, (low, high) in {"dark": (0, 100), "light": (150, 256)}.items():
+        (root / label).mkdir(parents=True)
+        for i in range(per_class):
+            Image.fromarray(rng.integers(low, high, (28, 28), dtype=np.uint8), mode="L").save(root / label / f"{i}.png")
+
+
+def test_the_image_folder_script_builds_dltrains_model(tmp_path):
+    _image_folder(tmp_path / "train", 12)
+    _image_folder(tmp_path / "test", 4)
+    config = load_config(ROOT / "configs" / "fashion_mnist_folder_cnn.yaml",
+                         [f"data.path={tmp_path / 'train'}", f"data.test_path={tmp_path / 'test'}"])
+    script = tmp_path / "train.py"
+    script.write_text(render_script(config), encoding="utf-8")
+    done = _run(script)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "image_dataset_from_directory" in script.read_text(encoding="utf-8")
+    built = json.loads(done.stdout.strip().splitlines()[-1])
+    model = check_build(config)
+    assert built["layers"] == [type(layer).__name__ for layer in model.layers]
+    assert built["params"] == model.count_params()
