@@ -81,7 +81,7 @@ def table_data(config: Config) -> tuple[DataPart, Config]:
     encoding = config.label_encoding(num_classes)
     lines = [f"DATA, LABEL = {literal(str(path.resolve()))}, {literal(config.data.label_column)}",
              "TYPES = {"] + block([f"{literal(n)}: {literal(k)}," for n, k in types.items()]) + ["}"]
-    lines += _READ + [f"if SMOKE:", f"    rows, y = rows[:{SMOKE_SAMPLES}], y[:{SMOKE_SAMPLES}]",
+    lines += _READ + ["if SMOKE:", f"    rows, y = rows[:{SMOKE_SAMPLES}], y[:{SMOKE_SAMPLES}]",
                       "# dltrain's fixed test split, then its seeded validation split of the training rows.",
                       "train_rows, test_rows = train_test_split(",
                       f"    np.arange(len(rows)), test_size={config.data.test_split!r}, random_state=0, stratify=y)",
