@@ -13,6 +13,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+# Shipped configs whose data a script of configs/data/ writes (see each config's header); until
+# it has run, `validate` rightly reports the missing folder.
+GENERATED_DATA = {"fashion_mnist_folder_cnn.yaml": CONFIGS / "data" / "fashion_mnist_png",
+                  "fortunes_text.yaml": CONFIGS / "data" / "fortunes"}
+READY_CONFIGS = sorted(p for p in CONFIGS.glob("*.yaml")
+                       if p.name not in GENERATED_DATA or GENERATED_DATA[p.name].exists())
 
 
 def write_idx(path: Path, array: np.ndarray, gz: bool = True) -> None:

@@ -52,7 +52,7 @@ def filtered(data: bytes, close: bool = True) -> bytes:
 def run_python(code: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
     """Runs ``code`` in a fresh interpreter, stdout and stderr captured as bytes."""
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, timeout=timeout,
-                          env={**os.environ, **env})
+                          env={**{k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}, **env})
 
 
 def test_filter_drops_tensorflow_noise_and_forwards_the_rest_byte_for_byte():
@@ -88,12 +88,12 @@ def test_tensorflow_import_and_ops_print_nothing_but_our_own_native_line():
         silence_native_stderr()
         import tensorflow as tf
         from dltrain import tf_quiet
-        print(float(tf.reduce_sum(tf.ones((2, 2)))), os.environ.get("TF_CPP_MIN_LOG_LEVEL"))
+        print(float(tf.reduce_sum(tf.ones((2, 2)))), os.environ.get("TF_CPP_MIN_LOG_LEVEL"))  # put back
         os.write(2, b"native lines still show\\n")
     """
     quiet = run_python(code)
     assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stdout == b"4.0 3\n"
+    assert quiet.stdout == b"4.0 None\n"  # set for TensorFlow's import only
     assert quiet.stderr == b"native lines still show\n"
     # DLTRAIN_TF_LOGS=1 shows everything: TensorFlow's notices prove there was noise to hide.
     loud = run_python(code, DLTRAIN_TF_LOGS="1")

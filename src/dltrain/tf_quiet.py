@@ -28,13 +28,18 @@ import warnings
 
 _SHOW_LOGS = os.environ.get("DLTRAIN_TF_LOGS") == "1"
 
+_SET_LOG_LEVEL = not _SHOW_LOGS and "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+if _SET_LOG_LEVEL:
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # read once, as TensorFlow loads
 if not _SHOW_LOGS:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     warnings.filterwarnings("ignore", module=r"(keras|tensorflow|absl|google)(\.|$)")
     warnings.filterwarnings("ignore", message=r".*(oneDNN|cuda|CUDA|TensorFlow binary).*")
 
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
+
+if _SET_LOG_LEVEL:
+    del os.environ["TF_CPP_MIN_LOG_LEVEL"]  # no process-wide leftover: programs we start log as they would
 
 if not _SHOW_LOGS:
     tf.get_logger().setLevel(logging.ERROR)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from dltrain import runs
 from dltrain.config import config_from_data, load_config
 from dltrain.errors import UserError
 
@@ -158,8 +159,8 @@ def test_fit_on_a_folder_saves_a_model_that_reads_raw_images(tmp_path):
     )
     result = fit(load_config(tmp_path / "run.yaml"), runs_dir=tmp_path / "runs", verbose=0)
 
-    y_true, _, class_names = np.load(result.run_dir / "predictions.npz").values()
-    assert class_names.tolist() == CLASSES
+    y_true, _, class_names = runs.read_predictions(result.run_dir)
+    assert class_names == CLASSES
     per_class = json.loads((result.run_dir / "per_class.json").read_text())
     assert set(CLASSES) <= set(json.dumps(per_class).replace('"', " ").split())
 

@@ -117,7 +117,8 @@ def _origin(origins: dict[tuple, Origin], path: tuple, default_file: str | None)
 
 
 def config_from_data(
-    data: Any, file: str | None = None, origins: dict[tuple, Origin] | None = None, overrides: list[str] | None = None
+    data: Any, file: str | None = None, origins: dict[tuple, Origin] | None = None, overrides: list[str] | None = None,
+    check_paths: bool = True,
 ) -> Config:
     """Validates already-parsed config data.
 
@@ -126,6 +127,8 @@ def config_from_data(
         file: the config file, for error messages and relative paths.
         origins: key path → (file, line) or ("--set ...", None).
         overrides: the ``--set`` texts applied, recorded in the config.
+        check_paths: refuse a `data.path` or `data.test_path` that does not exist
+            (off for `evaluate`, which needs only the test data).
 
     Raises:
         UserError: every problem found, each with its file, line and key path.
@@ -146,7 +149,7 @@ def config_from_data(
     config._overrides = list(overrides or [])
     from dltrain.config.checks import check_config  # checks import the schema, as this module does
 
-    check_config(config)
+    check_config(config, check_paths)
     return config
 
 
@@ -291,12 +294,13 @@ def _leaf_paths(value: Any, path: tuple) -> list[tuple]:
     return []
 
 
-def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = (), check_paths: bool = True) -> Config:
     """Reads a config file, merges its bases, applies overrides, validates.
 
     Args:
         path: the YAML file.
         overrides: ``KEY.PATH=VALUE`` strings, as given to ``--set``.
+        check_paths: refuse data paths that do not exist (see :func:`config_from_data`).
 
     Returns:
         The validated :class:`Config`, defaults filled in.
@@ -308,4 +312,4 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     data, origins = _read_with_bases(Path(path))
     for text in overrides:
         apply_override(data, origins, text)
-    return config_from_data(data, str(path), origins, list(overrides))
+    return config_from_data(data, str(path), origins, list(overrides), check_paths)

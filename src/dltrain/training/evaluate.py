@@ -90,7 +90,7 @@ def evaluate(target: str | Path, config_path: str | Path | None = None, unsafe: 
     model_path, config_path, run_dir = _target(target, config_path, runs_dir)
     if not config_path.is_file():
         raise UserError("no config to describe the test data; pass --config CONFIG", file=str(config_path))
-    config = load_config(config_path, overrides)
+    config = load_config(config_path, overrides, check_paths=False)  # only the test data is read
     resolve_seed(config)
     classes = (runs.read_json_if_present(run_dir / runs.RUN) or {}).get("classes") if run_dir else None
     x, y = load_test_arrays(config, classes)
