@@ -46,7 +46,8 @@ from dltrain.config.keras_objects import (
     Section,
 )
 from dltrain.config.limits import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED
-from dltrain.config.model_sections import CNNModel, MLPModel, ModelConfig
+from dltrain.config.model_sections import MLPModel, ModelConfig
+from dltrain.config.tasks import TaskRules
 from dltrain import keras_names
 from dltrain.errors import UserError, format_key
 
@@ -163,14 +164,6 @@ class DataConfig(Section):
         return self
 
 
-# Keras losses for real-valued targets, by the names a config may use (compared lower-cased).
-REGRESSION_LOSSES = {
-    "mse", "mae", "mape", "msle", "huber", "log_cosh", "logcosh", "mean_squared_error", "mean_absolute_error",
-    "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "meansquarederror", "meanabsoluteerror",
-    "meanabsolutepercentageerror", "meansquaredlogarithmicerror", "huber_loss",
-}
-
-
 def _label_key(value: Any) -> str:
     """A class_weight key: a label as the data writes it (YAML may read 1 as an int)."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -246,7 +239,7 @@ class TrackingConfig(Section):
     )
 
 
-class Config(Section):
+class Config(Section, TaskRules):
     """A dltrain run: data, model, loss, optimizer, metrics and training."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)] = Field(
@@ -329,67 +322,6 @@ class Config(Section):
                     "dltrain_unknown_name", "unknown learning-rate schedule '{name}'; {hint}", {"name": name, "hint": hint}
                 )
         return opt
-
-    def label_encoding(self, num_classes: int) -> Literal["sparse", "binary", "onehot", "regression"]:
-        """How labels must be encoded for this config's loss (float targets for a regression).
-
-        sparse_* losses take integer labels; binary cross-entropy on two classes
-        takes one 0/1 column; every other loss (categorical cross-entropy, MSE,
-        hinge, ...) takes one-hot rows, as the seed scripts build with
-        ``to_categorical``.
-        """
-        if self.task == "regression":
-            return "regression"
-        name = self.loss.name.lower()
-        if "sparse" in name:
-            return "sparse"
-        if ("binary" in name or name == "bce") and num_classes == 2:
-            return "binary"
-        return "onehot"
-
-    def declared_output_units(self) -> int | None:
-        """The output layer's units when the config writes them (None when left to the data)."""
-        model = self.model
-        if isinstance(model, (MLPModel, CNNModel)):
-            return model.output.units
-        last = model.layers[-1]
-        units = last.kwargs.get("units") if last.name == "Dense" else None
-        return units if isinstance(units, int) else None
-
-    def resolve_task(self, continuous_labels: bool) -> Literal["classification", "regression"]:
-        """The task: the config's, else inferred from the labels, the loss and the output layer."""
-        if self.task != "auto":
-            return self.task
-        if continuous_labels:
-            return "regression"
-        if self.loss.name.lower() in REGRESSION_LOSSES and self.declared_output_units() == 1:
-            return "regression"
-        return "classification"
-
-    def for_task(self, task: str) -> Config:
-        """This config with the task resolved, and a regression's defaults where the config names none."""
-        if task != "regression":
-            updated = self.model_copy(update={"task": task})
-        else:
-            changes: dict[str, Any] = {"task": task}
-            if "loss" not in self.model_fields_set:
-                changes["loss"] = KerasObject(name="mse")
-            if "metrics" not in self.model_fields_set:
-                changes["metrics"] = [KerasObject(name="mae")]  # RMSE and R² are added from the predictions
-            updated = self.model_copy(update=changes)
-        updated._source, updated._origins, updated._overrides = self._source, self._origins, self._overrides
-        return updated
-
-    def output_activation(self) -> str:
-        """The output activation the loss expects when the config does not say."""
-        if self.task == "regression":
-            return "linear"
-        name = self.loss.name.lower()
-        if self.loss.kwargs.get("from_logits"):
-            return "linear"
-        if "binary" in name or name == "bce":
-            return "sigmoid"
-        return "softmax"
 
     def resolved(self) -> dict[str, Any]:
         """The config as plain data with every default filled in (what a run saves)."""
