@@ -7,7 +7,7 @@ import json
 import keras
 import numpy as np
 import pytest
-from export_checks import sample_and_reference
+from export_checks import sample_and_reference, train  # noqa: F401  (a fixture)
 
 from dltrain import cli, runs
 from dltrain.export import support

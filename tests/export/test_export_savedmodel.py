@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from export_checks import recorded, sample_and_reference
+from export_checks import recorded, sample_and_reference, train  # noqa: F401  (a fixture)
 
 from dltrain.errors import UserError
 
