@@ -71,6 +71,7 @@ def mutated_configs(draw):
     return data
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutated_configs())
 def test_mutations_are_accepted_or_reported_never_crash(tmp_path, capsys, data):
@@ -87,6 +88,7 @@ def test_mutations_are_accepted_or_reported_never_crash(tmp_path, capsys, data):
         assert "Traceback" not in err
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=200))
 def test_arbitrary_text_is_accepted_or_reported(tmp_path, capsys, text):

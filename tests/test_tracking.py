@@ -10,6 +10,9 @@ import pytest
 from dltrain import cli
 from dltrain.config import load_config
 
+# Each test trains a real (tiny) model in-process: seconds each, so the whole module is in the slow part.
+pytestmark = pytest.mark.slow
+
 mlflow = pytest.importorskip("mlflow")
 
 

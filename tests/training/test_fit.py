@@ -14,6 +14,9 @@ from dltrain.errors import UserError
 from dltrain.tf_quiet import keras
 from dltrain.training import evaluate, fit
 
+# Each test trains a real (tiny) model in-process: seconds each, so the whole module is in the slow part.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):

@@ -16,10 +16,13 @@ import pytest
 
 from dltrain import runs
 from dltrain.config import load_config
-from dltrain.errors import Interrupted, TrainingFailed, UserError
+from dltrain.errors import TrainingFailed, UserError
 from dltrain.training import fit, reproduce
 from dltrain.training.callbacks import EpochStats, NonFiniteGuard
 from dltrain.training.resume import latest_state
+
+# Each test trains a real (tiny) model in-process: seconds each, so the whole module is in the slow part.
+pytestmark = pytest.mark.slow
 
 DETERMINISTIC = """
 seed: 3
@@ -107,7 +110,6 @@ def wait_for_epochs(root: Path, n: int, proc: subprocess.Popen, timeout: float =
     raise AssertionError("training did not get far enough")
 
 
-@pytest.mark.slow
 def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(det_config, tmp_path):
     config = det_config(epochs=8, units=256, batch=4)  # slow enough to be killed inside an epoch
     reference = dltrain("fit", str(config), "--runs-dir", str(tmp_path / "ref"), "--json")
@@ -132,7 +134,6 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(det_config, 
     assert result["test"] == expected["test"]
 
 
-@pytest.mark.slow
 def test_sigterm_marks_the_run_interrupted_and_exits_143(det_config, tmp_path):
     proc = dltrain("fit", str(det_config(epochs=200, units=256, batch=4)), "--runs-dir", str(tmp_path))
     run_dir = wait_for_epochs(tmp_path, 1, proc)
@@ -190,7 +191,6 @@ def test_reproduce_detects_a_mismatch(det_config, tmp_path):
     assert not reproduce(original.run_dir, verbose=0).matches
 
 
-@pytest.mark.slow
 def test_concurrent_fits_get_distinct_directories(tiny_config, tmp_path):
     procs = [dltrain("fit", str(tiny_config), "--runs-dir", str(tmp_path / "runs"), "--json") for _ in range(2)]
     outs = [json.loads(p.communicate(timeout=300)[0]) for p in procs]

@@ -16,6 +16,9 @@ from dltrain.training import callbacks as cbs
 from dltrain.training import finish, fit
 from dltrain.training.resume import callback_keys, callback_state, latest_state, restore_callbacks
 
+# Each test trains a real (tiny) model in-process: seconds each, so the whole module is in the slow part.
+pytestmark = pytest.mark.slow
+
 CONFIG = """
 seed: 3
 data: {{dataset: npz, path: {npz}, validation_split: 0.2}}

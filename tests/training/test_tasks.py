@@ -14,6 +14,9 @@ from dltrain.tf_quiet import keras
 from dltrain.training import fit
 from dltrain.training.class_weights import balanced_weights
 
+# Each test trains a real (tiny) model in-process: seconds each, so the whole module is in the slow part.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def diabetes_run(tmp_path_factory):
