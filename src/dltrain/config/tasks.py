@@ -6,13 +6,10 @@ methods read the config's loss and model only, never Keras.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from dltrain.config.keras_objects import KerasObject
 from dltrain.config.model_sections import CNNModel, MLPModel
-
-if TYPE_CHECKING:
-    from dltrain.config.schema import Config
 
 # Keras losses for real-valued targets, by the names a config may use (compared lower-cased).
 REGRESSION_LOSSES = {
@@ -62,8 +59,8 @@ class TaskRules:
             return "regression"
         return "classification"
 
-    def for_task(self, task: str) -> Config:
-        """This config with the task resolved, and a regression's defaults where the config names none."""
+    def for_task(self, task: str) -> TaskRules:
+        """A copy of this config with the task resolved, and a regression's defaults where the config names none."""
         if task != "regression":
             updated = self.model_copy(update={"task": task})
         else:
