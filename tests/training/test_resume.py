@@ -206,7 +206,7 @@ def test_unwritable_runs_dir_is_one_clear_error(tiny_config, tmp_path):
 
 
 def test_nan_weights_fail_the_epoch_even_with_a_finite_loss():
-    """With oneDNN a Dense(relu) can hide NaN weights behind a finite loss (KERAS_NOTES.md)."""
+    """With oneDNN a Dense(relu) can hide NaN weights behind a finite loss (seen on TF 2.21 CPU: NaN inputs became 0)."""
     from dltrain.tf_quiet import keras
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])

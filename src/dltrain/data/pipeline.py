@@ -8,7 +8,8 @@ shuffling permutes indices (8 bytes a sample), never the samples: ``Dataset.from
 Each epoch's order is a pure function of (seed, epoch): a variable holds the
 epoch, set by the trainer at each epoch's start, and every pass over the
 dataset shuffles for it. Keras 3's own seeded shuffle repeats the same
-permutation every epoch (see KERAS_NOTES.md); this one does not, and a run
+permutation every epoch (checked on Keras 3.15.1: with keras.utils.set_random_seed,
+``model.fit(x, y, shuffle=True)`` gave the same order three epochs running); this one does not, and a run
 resumed at epoch k sees the same order as one never stopped.
 """
 
