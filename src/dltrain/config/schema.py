@@ -205,6 +205,13 @@ class TrainingConfig(Section):
         "(n_classes × count), from the training split), or a mapping from each label, as the data writes it, "
         "to its weight (labels left out weigh 1). Classification only.",
     )
+    distribute: Literal["none", "mirrored", "multi_worker"] = Field(
+        "none",
+        description="none: one device. mirrored: every local device (TensorFlow's MirroredStrategy, or "
+        "keras.distribution.DataParallel on jax). multi_worker: several processes, with backend: jax "
+        "(DataParallel across processes; start them with `dltrain launch` or set the variables in README). "
+        "batch_size stays the global batch; the learning rate is never changed.",
+    )
     callbacks: list[CallbackSpec] = Field(
         default_factory=list,
         description="Keras callbacks by name, e.g. `- EarlyStopping: {monitor: val_loss, patience: 3}`, "
@@ -256,6 +263,11 @@ class Config(Section, TaskRules):
         "classification otherwise. A regression gets a one-unit linear output, float targets, mse and "
         "[mae] unless the config names its own loss and metrics, and reports MAE, "
         "RMSE and R² with predicted-vs-true and residual plots.",
+    )
+    backend: Literal["tensorflow", "jax"] = Field(
+        "tensorflow",
+        description="The Keras backend that trains (set before Keras is imported); the data pipeline is "
+        "tf.data on both, and model.keras loads on either.",
     )
     data: DataConfig = Field(default_factory=DataConfig, description="The dataset.")
     model: ModelConfig = Field(default_factory=MLPModel, description="The network.")
