@@ -73,8 +73,8 @@ def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int) ->
     return Trainer(model, serving, data.train, data.validation, user_callbacks, monitor, class_weights(config, data))
 
 
-def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracker) -> tuple[list, cbs.BestCheckpoint,
-                                                                                          TrainingState]:
+def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracker,
+               extra: tuple = ()) -> tuple[list, cbs.BestCheckpoint, TrainingState]:
     """Keras callbacks in the order they must run (see TrainingState: it comes last)."""
     checkpoint = cbs.BestCheckpoint(run_dir / runs.BEST, trainer.monitor, trainer.serving)
     stats = cbs.EpochStats()
@@ -92,6 +92,7 @@ def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracke
                                     profile_batch=0),
         ConsoleProgress(verbose, plan.epochs, steps),
         *([tracker] if tracker else []),
+        *extra,  # the caller's (a tuning study's pruning): after the run's own, before the state is saved
         state,
     ]
     return callbacks, checkpoint, state
@@ -126,12 +127,13 @@ def _restore_ended(plan: Plan, trainer: Trainer, tracked: list) -> None:
             trainer.model.set_weights(callback.best_weights)  # EarlyStopping's on_train_end
 
 
-def _run(plan: Plan, trainer: Trainer, data: DataBundle, run_dir: Path, status, verbose: int) -> FitResult:
+def _run(plan: Plan, trainer: Trainer, data: DataBundle, run_dir: Path, status, verbose: int,
+         extra: tuple = ()) -> FitResult:
     tracker = tracking.MLflowLogger(plan.config, run_dir) if plan.config.tracking.mlflow else None
     try:
         record_start(plan, run_dir, trainer.model)
         runs.HistoryFile(run_dir / runs.HISTORY).keep_epochs_before(plan.initial_epoch)
-        callbacks, checkpoint, state = _callbacks(plan, trainer, run_dir, verbose, tracker)
+        callbacks, checkpoint, state = _callbacks(plan, trainer, run_dir, verbose, tracker, extra)
         seconds = 0.0
         if plan.training_ended:
             _restore_ended(plan, trainer, state.tracked)
@@ -183,6 +185,7 @@ def fit(
     resume: str | Path | None = None,
     force: bool = False,
     overrides: list[str] | tuple[str, ...] = (),
+    callbacks: list | tuple = (),
 ) -> FitResult:
     """Trains the model a config describes and writes a new run directory (or continues one).
 
@@ -207,6 +210,10 @@ def fit(
         force: resume even though ``config`` differs from the run's.
         overrides: with ``resume`` and no ``config``: ``--set`` overrides of
             the run's own config (a change, so it needs ``force``).
+        callbacks: more Keras callbacks, run after dltrain's own at each epoch
+            (``dltrain tune`` passes its pruning callback). One that sets
+            ``model.stop_training`` ends training as EarlyStopping does: the
+            run still completes, with its final model and metrics.
 
     Returns:
         A :class:`FitResult`.
@@ -228,6 +235,6 @@ def fit(
             plan.config = plan.config.for_task(data.task)  # the run records the task and its defaults
             trainer = _build_trainer(plan.config, data, seed, verbose)
             run_dir, status = plan.open_run(data.class_names)
-            return _run(plan, trainer, data, run_dir, status, verbose)
+            return _run(plan, trainer, data, run_dir, status, verbose, tuple(callbacks))
     finally:
         plan.release()
