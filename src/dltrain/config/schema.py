@@ -47,6 +47,7 @@ from dltrain.config.keras_objects import (
 )
 from dltrain.config.limits import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_SEED
 from dltrain.config.model_sections import MLPModel, ModelConfig
+from dltrain.config.search import SearchConfig, check_search
 from dltrain.config.tasks import TaskRules
 from dltrain import keras_names
 from dltrain.errors import UserError, format_key
@@ -285,6 +286,8 @@ class Config(Section, TaskRules):
     )
     training: TrainingConfig = Field(default_factory=TrainingConfig, description="Epochs, batches, callbacks.")
     tracking: TrackingConfig = Field(default_factory=TrackingConfig, description="Experiment tracking (off by default).")
+    search: SearchConfig | None = Field(
+        None, description="A hyperparameter search for `dltrain tune` (see README); `dltrain fit` ignores it.")
 
     # Where the config came from: not keys a user can write, so private attributes.
     _source: str | None = PrivateAttr(None)
@@ -334,6 +337,11 @@ class Config(Section, TaskRules):
                     "dltrain_unknown_name", "unknown learning-rate schedule '{name}'; {hint}", {"name": name, "hint": hint}
                 )
         return opt
+
+    @model_validator(mode="after")
+    def _search_keys(self) -> Config:
+        check_search(self)  # each searched key path, as a --set of the rest of this config
+        return self
 
     def resolved(self) -> dict[str, Any]:
         """The config as plain data with every default filled in (what a run saves)."""
