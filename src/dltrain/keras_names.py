@@ -5,7 +5,8 @@ should catch ``Dense`` spelled ``Dens``. So we read, with :mod:`ast`, the very
 tables Keras resolves names with, from the installed ``keras`` package's
 source — the lists stay Keras's, never ones we keep by hand:
 
-- losses, metrics, optimizers, activations, regularizers, initializers: the
+- losses, metrics, optimizers, activations, regularizers, initializers,
+  constraints: the
   ``ALL_OBJECTS_DICT`` built in ``keras/src/<family>/__init__.py``, which
   ``keras.<family>.get`` and ``deserialize`` look names up in; for metrics
   also the names ``compile()`` itself accepts (``"acc"``, any case:
@@ -34,9 +35,9 @@ import warnings
 from pathlib import Path
 
 FAMILIES = ("layers", "losses", "metrics", "optimizers", "callbacks", "activations", "schedules",
-            "regularizers", "initializers")
+            "regularizers", "initializers", "constraints")
 # Families resolved through keras/src/<family>/__init__.py's ALL_OBJECTS_DICT.
-_TABLE_FAMILIES = {"losses", "metrics", "optimizers", "activations", "regularizers", "initializers"}
+_TABLE_FAMILIES = {"losses", "metrics", "optimizers", "activations", "regularizers", "initializers", "constraints"}
 # Families resolved by class: (public API module, module and name of the base class).
 _CLASS_FAMILIES = {
     "layers": ("keras.layers", "keras.src.layers.layer", "Layer"),

@@ -118,3 +118,45 @@ def test_the_command_prints_the_script_or_writes_it(capsys, tmp_path):
     assert printed.startswith('"""digits_mlp: plain Keras') and "sklearn.datasets.load_digits()" in printed
     assert run(["script", config, "--set", "training.epochs=3", "-o", str(tmp_path / "train.py")]) == 0
     assert "EPOCHS = 1 if SMOKE else 3" in (tmp_path / "train.py").read_text(encoding="utf-8")
+
+
+def test_keras_objects_inside_arguments_become_the_calls_that_build_them(write_config):
+    path = write_config("""\
+        model:
+          type: sequential
+          layers:
+            - Reshape: {target_shape: [8, 8]}
+            - Bidirectional: {layer: {LSTM: {units: 4, kernel_regularizer: {l2: {l2: 0.001}}}}}
+            - Dense: {units: 16, kernel_initializer: {HeNormal: {seed: 1}}, kernel_constraint: {MaxNorm: {max_value: 2}}}
+            - Dense: {}
+        optimizer: {SGD: {learning_rate: {ExponentialDecay: {initial_learning_rate: 0.1, decay_steps: 10, decay_rate: 0.9}}}}
+        """)
+    source = render_script(load_config(path))
+    compile(source, str(path), "exec")
+    assert ("keras.layers.Bidirectional(layer=keras.layers.LSTM(units=4, "
+            "kernel_regularizer=keras.regularizers.L2(l2=0.001)))") in source
+    assert ("keras.layers.Dense(16, kernel_initializer=keras.initializers.HeNormal(seed=1), "
+            "kernel_constraint=keras.constraints.MaxNorm(max_value=2))") in source
+    assert ("optimizer=keras.optimizers.SGD(learning_rate=keras.optimizers.schedules.ExponentialDecay("
+            "initial_learning_rate=0.1, decay_steps=10, decay_rate=0.9))") in source
+
+
+@pytest.mark.slow
+def test_a_script_with_nested_objects_runs(write_config, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    path = write_config("""\
+        data: {dataset: digits}
+        model:
+          type: sequential
+          layers:
+            - Dense: {units: 8, kernel_regularizer: {L1L2: {l1: 0.01}}, bias_initializer: {Constant: {value: 0.1}}}
+            - Dense: {}
+        """)
+    (tmp_path / "train.py").write_text(render_script(load_config(path)), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(tmp_path / "train.py")], capture_output=True, text=True,
+                          env={**os.environ, SMOKE_VARIABLE: "1"}, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '"layers": ["Dense", "Dense"]' in done.stdout

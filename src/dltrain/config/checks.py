@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 
-from dltrain.config.model_sections import FunctionalModel
+from dltrain.config.keras_objects import KerasObject, nested_problems
+from dltrain.config.model_sections import FunctionalModel, SequentialModel
 from dltrain.config.schema import Config, data_path
 from dltrain.errors import Problem, UserError
 
@@ -94,12 +95,33 @@ def graph_problems(config: Config) -> list[Problem]:
     return problems
 
 
+def keras_objects(config: Config) -> list[tuple[tuple, KerasObject]]:
+    """Every Keras object of the config, with the key path its arguments are written under."""
+    found: list[tuple[tuple, KerasObject]] = []
+    if isinstance(config.model, (SequentialModel, FunctionalModel)):
+        found += [(("model", "layers", i, spec.name), spec) for i, spec in enumerate(config.model.layers)]
+    found.append((("optimizer", config.optimizer.name), config.optimizer))
+    found += [(("training", "callbacks", i, spec.name), spec) for i, spec in enumerate(config.training.callbacks)]
+    found.append((("loss", config.loss.name), config.loss))
+    found += [(("metrics", i, spec.name), spec) for i, spec in enumerate(config.metrics)]
+    return found
+
+
+def nested_object_problems(config: Config) -> list[Problem]:
+    """Keras objects inside arguments (`kernel_regularizer: {L1L2: {...}}`) that Keras would not resolve."""
+    return [_problem(config, message, *where, *path)
+            for where, spec in keras_objects(config)
+            for path, message in nested_problems(spec.kwargs)]
+
+
 def check_config(config: Config, check_paths: bool = True) -> None:
     """Raises every problem these checks find, at once (data paths only with ``check_paths``).
 
     Raises:
-        UserError: a missing data path, or a functional graph that does not connect.
+        UserError: a missing data path, a functional graph that does not connect,
+            or a Keras object inside arguments that Keras does not know.
     """
-    problems = (data_path_problems(config) if check_paths else []) + graph_problems(config)
+    problems = ((data_path_problems(config) if check_paths else []) + graph_problems(config)
+                + nested_object_problems(config))
     if problems:
         raise UserError(problems)

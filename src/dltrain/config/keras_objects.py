@@ -117,3 +117,108 @@ MANAGED_CALLBACKS = {
     "LambdaCallback": "configs cannot contain code",
     "RemoteMonitor": "not supported from a config",
 }
+
+
+# --- Keras objects inside another object's arguments ------------------------
+#
+# `kernel_regularizer: {L1L2: {l1: 0.01}}` is written as everywhere else; Keras
+# itself only takes its serialized `{class_name: ..., config: ...}` there. Which
+# family an argument resolves through follows Keras's own argument names
+# (`*_regularizer` goes to keras.regularizers.get, and so on); the names in
+# each family are Keras's registries (dltrain.keras_names).
+
+# Families a `{Name: {...}}` mapping under any other argument is looked up in.
+NESTED_FAMILIES = ("layers", "regularizers", "initializers", "constraints", "schedules")
+_SUFFIX_FAMILIES = (("_regularizer", "regularizers"), ("_initializer", "initializers"),
+                    ("_constraint", "constraints"), ("_activation", "activations"))
+_ARGUMENT_FAMILIES = {"activation": "activations", "learning_rate": "schedules", "layer": "layers",
+                      "backward_layer": "layers"}
+_WHAT = {"layers": "layer", "regularizers": "regularizer", "initializers": "initializer",
+         "constraints": "constraint", "schedules": "learning-rate schedule", "activations": "activation"}
+
+
+def argument_family(argument: str) -> str | None:
+    """The Keras family an argument's value resolves through ('kernel_regularizer' → 'regularizers'), or None."""
+    if argument in _ARGUMENT_FAMILIES:
+        return _ARGUMENT_FAMILIES[argument]
+    return next((family for suffix, family in _SUFFIX_FAMILIES if argument.endswith(suffix)), None)
+
+
+def _one_key(value: Any) -> tuple[str, Any] | None:
+    """(name, arguments) of a `{Name: {...}}` / `{Name: null}` mapping; None for anything else."""
+    if isinstance(value, dict) and len(value) == 1:
+        (name, args), = value.items()
+        if isinstance(name, str) and (args is None or isinstance(args, dict)):
+            return name, args or {}
+    return None
+
+
+def nested_object(argument: str, value: Any) -> tuple[str, str, dict] | None:
+    """(family, name, arguments) when an argument's value is a Keras object written `{Name: {...}}`.
+
+    Under an argument of a known family (``kernel_initializer``) any one-key
+    mapping is that family's object; under any other argument, only a
+    capitalised name some family knows (``layer: {LSTM: {units: 8}}``) is.
+    Keras's own ``{class_name: ..., config: ...}`` form is left as it is.
+    """
+    found = _one_key(value)
+    if found is None or found[0] == "class_name":
+        return None
+    name, args = found
+    family = argument_family(argument)
+    if family is None and name[:1].isupper():
+        family = next((f for f in NESTED_FAMILIES if keras_names.is_known(f, name)), None)
+    return (family, name, args) if family else None
+
+
+def nested_problems(kwargs: dict, path: tuple = ()) -> list[tuple[tuple, str]]:
+    """Every nested Keras object in ``kwargs`` that Keras would refuse, as (key path, message).
+
+    Checks names against Keras's registries (with did-you-mean) and that an
+    activation, a function in Keras, is given no arguments; walks into each
+    object's own arguments. Needs no TensorFlow.
+    """
+    problems = []
+    for argument, value in kwargs.items():
+        here = (*path, argument)
+        family = argument_family(argument) if isinstance(argument, str) else None
+        found = nested_object(argument, value) if isinstance(argument, str) else None
+        if found is not None:
+            family, name, args = found
+            problems += _name_problems(family, name, args, here) + nested_problems(args, (*here, name))
+        elif family and isinstance(value, str):
+            problems += _name_problems(family, value, {}, here)
+        elif family and isinstance(value, dict) and "class_name" not in value:
+            problems.append((here, f"expected a Keras {_WHAT[family]} as `Name` or `{{Name: {{argument: value}}}}`, "
+                                   f"got {value!r}; write one name with its arguments under it"))
+    return problems
+
+
+def _name_problems(family: str, name: str, args: dict, here: tuple) -> list[tuple[tuple, str]]:
+    what = _WHAT[family]
+    if not keras_names.is_known(family, name):
+        hint = keras_names.suggest(family, name) or f"see keras.{family} for the names Keras knows"
+        return [(here, f"unknown {what} '{name}'; {hint}")]
+    if family == "activations" and args:
+        return [((*here, name), f"activation '{name}' is a function and takes no arguments; write `{name}`, "
+                                "or put the matching layer (e.g. `LeakyReLU: {negative_slope: 0.1}`) after this one")]
+    return []
+
+
+def convert_nested(kwargs: dict, build, path: tuple = ()) -> dict:
+    """``kwargs`` with each nested Keras object replaced by ``build(family, name, arguments, key path)``.
+
+    Objects inside an object's arguments are converted first, so ``build``
+    always gets arguments that are values or already-built objects. A bare
+    activation written `{relu: null}` becomes the name `relu`.
+    """
+    out = {}
+    for argument, value in kwargs.items():
+        found = nested_object(argument, value) if isinstance(argument, str) else None
+        if found is None:
+            out[argument] = value
+            continue
+        family, name, args = found
+        inner = convert_nested(args, build, (*path, argument, name))
+        out[argument] = name if family == "activations" else build(family, name, inner, (*path, argument))
+    return out

@@ -9,6 +9,7 @@ from dltrain.errors import UserError
 from dltrain.models import applications
 from dltrain.models.errors import _first_line
 from dltrain.models.functional import build_functional
+from dltrain.models.objects import CODE_LAYERS, keras_arguments
 from dltrain.tf_quiet import keras
 
 
@@ -16,15 +17,16 @@ def _layer(spec: KerasObject, config: Config, *path: str | int) -> keras.layers.
     cls = getattr(keras.layers, spec.name, None)
     if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):
         raise config.error(f"'{spec.name}' is not a Keras layer; see keras.layers", *path)
-    if spec.name in ("Lambda", "TFSMLayer"):
+    if spec.name in CODE_LAYERS:
         raise config.error(f"{spec.name} runs code or loads files and cannot come from a config", *path)
     for name in ("units", "filters"):
         width = spec.kwargs.get(name)
         if isinstance(width, int) and not isinstance(width, bool) and width > MAX_LAYER_WIDTH:
             raise config.error(f"{name} {width} is over the limit of {MAX_LAYER_WIDTH:,}; its weights could not be "
                                "allocated", *path, spec.name, name)
+    kwargs = keras_arguments(config, spec.kwargs, *path, spec.name)
     try:
-        return cls(**spec.kwargs)
+        return cls(**kwargs)
     except (TypeError, ValueError) as err:
         raise config.error(f"{spec.name}: {_first_line(err)}; fix its arguments", *path, spec.name) from None
 

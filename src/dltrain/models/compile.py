@@ -7,6 +7,7 @@ from typing import Any
 from dltrain.config import Config, KerasObject
 from dltrain.models.arguments import _check_argument_names, _check_argument_types
 from dltrain.models.errors import _first_line
+from dltrain.models.objects import keras_arguments
 from dltrain.tf_quiet import keras
 
 
@@ -30,19 +31,16 @@ def _optimizer_class(name: str) -> type | None:
 
 
 def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
-    """The configured optimizer, its learning-rate schedule resolved through Keras."""
+    """The configured optimizer; objects in its arguments (a learning-rate schedule) built through Keras."""
     spec = config.optimizer
-    kwargs = dict(spec.kwargs)
-    lr = kwargs.get("learning_rate")
+    kwargs = keras_arguments(config, spec.kwargs, "optimizer", spec.name)
     try:
-        if isinstance(lr, dict) and len(lr) == 1:
-            (name, args), = lr.items()
-            kwargs["learning_rate"] = keras.optimizers.schedules.deserialize({"class_name": name, "config": args or {}})
         cls = _optimizer_class(spec.name)
         if cls is not None:
             _check_argument_names(cls, spec.kwargs, keras.optimizers.Optimizer)
-            _check_argument_types(cls, {k: v for k, v in spec.kwargs.items() if k != "learning_rate" or
-                                        not isinstance(v, dict)}, keras.optimizers.Optimizer)
+            # A nested object (`learning_rate: {ExponentialDecay: {...}}`) is no number: Keras checks it.
+            _check_argument_types(cls, {k: v for k, v in spec.kwargs.items() if not isinstance(v, dict)},
+                                  keras.optimizers.Optimizer)
         return keras.optimizers.get({"class_name": spec.name, "config": kwargs})
     except (TypeError, ValueError) as err:
         raise config.error(f"{spec.name}: {_first_line(err)}", "optimizer") from None

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dltrain import keras_names
+from dltrain.config.keras_objects import convert_nested
+
 # Leading arguments a person passes by position (``Dense(512, activation="relu")``).
 POSITIONAL = {
     "Dense": ("units",),
@@ -56,20 +59,29 @@ def call(function: str, kwargs: dict[str, Any], positional: tuple[str, ...] = ()
     return f"{function}({', '.join(args)})"
 
 
+def _nested(family: str, name: str, args: dict[str, Any], path: tuple) -> Code:
+    """A Keras object inside arguments, as the call that builds it (``keras.regularizers.L1L2(l1=0.01)``)."""
+    if family == "layers":
+        return Code(call(f"keras.layers.{name}", args, POSITIONAL.get(name, ())))
+    if not name[:1].isupper():  # 'l2' → L2: the class, as a person writes it
+        name = keras_names.class_for(family, name) or name
+    module = "optimizers.schedules" if family == "schedules" else family
+    return Code(call(f"keras.{module}.{name}", args))
+
+
+def objects_as_calls(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Arguments with each nested `{Name: {...}}` Keras object written as the call that builds it."""
+    return convert_nested(kwargs, _nested)
+
+
 def layer(class_name: str, kwargs: dict[str, Any]) -> str:
     """``keras.layers.Dense(512, activation="relu")``."""
-    return call(f"keras.layers.{class_name}", kwargs, POSITIONAL.get(class_name, ()))
+    return call(f"keras.layers.{class_name}", objects_as_calls(kwargs), POSITIONAL.get(class_name, ()))
 
 
 def keras_object(module: str, class_name: str, kwargs: dict[str, Any]) -> str:
     """``keras.optimizers.Adam(learning_rate=0.001)``; a nested one-key mapping is a Keras object too."""
-    rendered = {}
-    for key, value in kwargs.items():
-        if isinstance(value, dict) and len(value) == 1 and module == "optimizers" and key == "learning_rate":
-            (name, args), = value.items()
-            value = Code(keras_object("optimizers.schedules", name, args or {}))
-        rendered[key] = value
-    return call(f"keras.{module}.{class_name}", rendered)
+    return call(f"keras.{module}.{class_name}", objects_as_calls(kwargs))
 
 
 def block(lines: list[str], indent: str = "    ") -> list[str]:
