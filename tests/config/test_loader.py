@@ -159,3 +159,56 @@ def test_scientific_notation_without_a_dot_is_a_number(write_config):
     assert config.optimizer.kwargs == {"learning_rate": 0.001, "epsilon": -2e-07}
     assert config.training.callbacks[0].kwargs["min_lr"] == 1e-06
     assert load_config(write_config("name: 1e3x\n")).name == "1e3x"  # not a number: stays text
+
+
+BARE_NAMES = """\
+model:
+  type: sequential
+  layers:
+    - Dense: {units: 8, kernel_regularizer: l2}
+    - Flatten
+    - Dense: {}
+loss: categorical_crossentropy
+optimizer: sgd
+metrics: [accuracy]
+"""
+
+
+@pytest.mark.parametrize(
+    ("override", "check"),
+    [
+        ("optimizer.SGD.learning_rate=0.05",  # the README's own example, on a config that writes `optimizer: sgd`
+         lambda c: (c.optimizer.name, c.optimizer.kwargs) == ("SGD", {"learning_rate": 0.05})),
+        ("loss.CategoricalCrossentropy.label_smoothing=0.1",
+         lambda c: (c.loss.name, c.loss.kwargs) == ("CategoricalCrossentropy", {"label_smoothing": 0.1})),
+        ("model.layers[1].Flatten.data_format=channels_last",
+         lambda c: c.model.layers[1].kwargs == {"data_format": "channels_last"}),
+        ("model.layers[0].Dense.kernel_regularizer.L2.l2=0.1",
+         lambda c: c.model.layers[0].kwargs["kernel_regularizer"] == {"L2": {"l2": 0.1}}),
+        ("metrics[0].Accuracy.name=acc", lambda c: c.metrics[0].kwargs == {"name": "acc"}),
+    ],
+)
+def test_set_reaches_into_a_keras_object_written_as_a_bare_name(write_config, override, check):
+    config = load_config(write_config(BARE_NAMES), [override])
+    assert check(config)
+    assert config.origins[tuple(config.origins)[-1]] == (f"--set {override}", None)
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("optimizer.Adam.learning_rate=0.05",
+         "--set optimizer.Adam.learning_rate=0.05: optimizer is `sgd`, not Adam; to use Adam, set it whole: "
+         "--set 'optimizer={Adam: {learning_rate: 0.05}}'"),
+        ("model.layers[0].Conv2D.filters=4",
+         "--set model.layers[0].Conv2D.filters=4: model.layers[0] is `Dense`, not Conv2D; to use Conv2D, set it "
+         "whole: --set 'model.layers[0]={Conv2D: {filters: 4}}'"),
+        ("model.layers[0].dense.units=4",
+         "--set model.layers[0].dense.units=4: model.layers[0] is `Dense`; write it as the file does: "
+         "model.layers[0].Dense.units=4"),
+    ],
+)
+def test_set_naming_another_keras_object_says_how_to_replace_it(write_config, override, expected):
+    with pytest.raises(UserError) as info:
+        load_config(write_config(BARE_NAMES), [override])
+    assert str(info.value) == expected

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from dltrain.config.limits import MAX_BASE_CHAIN, MAX_CONFIG_BYTES
-from dltrain.config.keras_objects import Origin
+from dltrain.config.keras_objects import Origin, argument_family
 from dltrain.config.paths import is_tagged_member, unwrap
 from dltrain.config.schema import Config
 from dltrain.config.yamlfile import parse_value, parse_yaml
@@ -263,12 +263,10 @@ def apply_override(data: dict, origins: dict[tuple, Origin], text: str) -> None:
         if isinstance(node, list):
             if not isinstance(part, int) or not 0 <= part < len(node):
                 raise UserError(f"--set {text}: {format_key(path[: i + 1])} is not an item of the list (it has {len(node)})")
+            _open_section(node, part, path[i + 1:], path[: i + 1], text)
             node = node[part]
         elif isinstance(node, dict):
-            if node.get(part) is None:
-                node[part] = {}  # a section the file leaves to its defaults
-            elif not isinstance(node[part], (dict, list)):
-                raise UserError(f"--set {text}: {format_key(path[: i + 1])} holds a value, not a section")
+            _open_section(node, part, path[i + 1:], path[: i + 1], text)
             node = node[part]
         else:
             raise UserError(f"--set {text}: {format_key(path[:i])} holds a value, not a section")
@@ -284,6 +282,56 @@ def apply_override(data: dict, origins: dict[tuple, Origin], text: str) -> None:
     if isinstance(value, (dict, list)):
         for sub in _leaf_paths(value, path):
             origins[sub] = where
+
+
+def _same_name(written: str, named: Any) -> bool:
+    """Whether a bare Keras name and a name in a key path are one object ('sgd' and 'SGD',
+    'categorical_crossentropy' and 'CategoricalCrossentropy'), as Keras's registries match them."""
+    return isinstance(named, str) and written.replace("_", "").lower() == named.replace("_", "").lower()
+
+
+def _is_object_position(where: tuple) -> bool:
+    """Whether the config holds a Keras object at ``where`` (an optimizer, a layer, an argument's object)."""
+    if where in (("optimizer",), ("loss",)):
+        return True
+    if len(where) >= 2 and isinstance(where[-1], int) and where[:-1] in (("metrics",), ("training", "callbacks"),
+                                                                          ("model", "layers")):
+        return True
+    return len(where) >= 4 and isinstance(where[-1], str) and argument_family(where[-1]) is not None
+
+
+def _other_object(value: Any, next_part: Any, where: tuple) -> bool:
+    """Whether a path names another Keras object than the one written there (`optimizer.SGD...` over `adam`)."""
+    if not isinstance(next_part, str) or not _is_object_position(where):
+        return False
+    if isinstance(value, str):
+        return True
+    return isinstance(value, dict) and len(value) == 1 and next_part not in value
+
+
+def _open_section(node: dict | list, part: Any, rest: tuple, where: tuple, text: str) -> None:
+    """Makes ``node[part]`` a mapping or list an override can step into, or says why it cannot be one.
+
+    A Keras object written as a bare name (`optimizer: sgd`) becomes
+    `{SGD: {}}` when the path names it (`optimizer.SGD.learning_rate=0.05`),
+    so an argument can be set without rewriting the file.
+    """
+    value, next_part = (node[part] if isinstance(node, list) else node.get(part)), rest[0]
+    if value is None:
+        node[part] = {}  # a section the file leaves to its defaults
+    elif isinstance(value, str) and _same_name(value, next_part):
+        node[part] = {next_part: {}}
+    elif _other_object(value, next_part, where):
+        shown = value if isinstance(value, str) else next(iter(value))
+        key, raw = format_key(where), text.partition("=")[2].strip()
+        if _same_name(shown, next_part):
+            raise UserError(f"--set {text}: {key} is `{shown}`; write it as the file does: "
+                            f"{format_key((*where, shown, *rest[1:]))}={raw}")
+        args = f"{{{rest[1]}: {raw}}}" if len(rest) == 2 and isinstance(rest[1], str) else "{...}"
+        raise UserError(f"--set {text}: {key} is `{shown}`, not {next_part}; to use {next_part}, set it whole: "
+                        f"--set '{key}={{{next_part}: {args}}}'")
+    elif not isinstance(value, (dict, list)):
+        raise UserError(f"--set {text}: {format_key(where)} holds a value, not a section")
 
 
 def _leaf_paths(value: Any, path: tuple) -> list[tuple]:
