@@ -59,7 +59,8 @@ def test_list_filters_and_json(several, capsys):
 
 
 @pytest.mark.slow
-def test_list_table(several, capsys):
+def test_list_table(several, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # narrower (pytest-xdist's workers: 80), rich folds "(smoke)"
     assert cli.run(["runs", "list", "--runs-dir", str(several)]) == 0
     out = capsys.readouterr().out
     for info in runs.list_runs(several):
