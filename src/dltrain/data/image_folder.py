@@ -27,6 +27,7 @@ from dltrain.config.schema import data_path
 from dltrain.data.bundle import DataBundle
 from dltrain.data.pipeline import TrainingData, steps_for
 from dltrain.data.prepare import encode_labels, model_input_shape
+from dltrain.data.preprocessing import for_tf_data
 from dltrain.data.sources.builtin import TEST_SPLIT_SEED
 from dltrain.tf_quiet import keras, tf
 
@@ -135,6 +136,8 @@ def _fits_in_memory(n: int, config: Config) -> bool:
 
 
 def _to_model_input(preprocess):
+    preprocess = for_tf_data(preprocess)  # jax: Flatten as a TensorFlow reshape inside tf.data
+
     def batch(images, labels):
         images = tf.cast(images, tf.float32)
         return (images if preprocess is None else preprocess(images)), labels

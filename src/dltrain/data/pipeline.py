@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dltrain.data.preprocessing import for_tf_data
 from dltrain.tf_quiet import tf
 
 
@@ -31,6 +32,8 @@ def steps_for(n: int, batch_size: int) -> int:
 def _gather(x, y: tf.Tensor, preprocess=None, cast: bool = True):
     """Gathers a batch by index (of an array, or of each column of a dict), casts numbers to float32
     unless ``cast`` is False (strings, columns of mixed types), and runs the preprocessing on it."""
+
+    preprocess = for_tf_data(preprocess)  # jax: Flatten/Reshape as TensorFlow reshapes inside tf.data
 
     def batch(idx):
         xb = tf.nest.map_structure(lambda column: tf.gather(column, idx), x)

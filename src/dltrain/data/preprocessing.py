@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from dltrain.data.prepare import Prepared
-from dltrain.tf_quiet import keras
+from dltrain.tf_quiet import keras, tf
 
 PREPROCESSING = "preprocessing"
 
@@ -85,3 +85,53 @@ def serving_model(model: keras.Model, preprocessing: keras.Model | None, raw_inp
         mean, std = target_scale
         outputs = keras.layers.Rescaling(scale=std, offset=mean, name="target_units")(outputs)
     return keras.Model(raw_inputs, outputs, name=model.name)
+
+
+def _tf_reshape(layer: keras.layers.Layer):
+    """Flatten or Reshape as TensorFlow ops: the same result, runnable inside ``tf.data`` on any backend."""
+    if isinstance(layer, keras.layers.Flatten):
+        return lambda x: tf.reshape(x, [tf.shape(x)[0], -1])
+    target = [int(d) for d in layer.target_shape]
+    return lambda x: tf.reshape(x, [tf.shape(x)[0], *target])
+
+
+def _tf_data_step(layer):
+    """One layer as the pipeline runs it off TensorFlow: reshapes as TensorFlow ops, nested models step by step."""
+    if isinstance(layer, (keras.layers.Flatten, keras.layers.Reshape)):
+        return _tf_reshape(layer)
+    if isinstance(layer, keras.Model):
+        return for_tf_data(layer)
+    return layer
+
+
+def for_tf_data(preprocessing):
+    """The preprocessing as the ``tf.data`` pipeline runs it, on the backend Keras runs on.
+
+    On TensorFlow it is the model itself (unchanged speed). On another backend,
+    Keras's preprocessing layers that are data layers (``Rescaling``,
+    ``Normalization``, ``CategoryEncoding`` ...) switch to TensorFlow inside a
+    ``tf.data`` graph by themselves (``DataLayer.__call__`` in
+    ``keras/src/layers/preprocessing/data_layer.py``, Keras 3.15), and the
+    lookup and ``TextVectorization`` layers compute with TensorFlow anyway;
+    ``Flatten`` and ``Reshape`` do not, and a functional model converts its
+    inputs to the backend's arrays first (``Functional._standardize_inputs``):
+    both fail there on jax ("Cannot convert a symbolic tf.Tensor to a numpy
+    array"). So the layers run one by one, in graph order
+    (``Function._run_through_graph``, which ``Functional.call`` uses too), the
+    two reshapes as TensorFlow ops. The saved models keep the Keras layers, so
+    ``model.keras`` still takes raw inputs on either backend.
+    """
+    if preprocessing is None or keras.backend.backend() == "tensorflow":
+        return preprocessing
+    if isinstance(preprocessing, keras.Sequential):
+        steps = [_tf_data_step(layer) for layer in preprocessing.layers]
+
+        def run(x):
+            for step in steps:
+                x = step(x)
+            return x
+
+        return run
+    if isinstance(preprocessing, keras.Model):
+        return lambda x: preprocessing._run_through_graph(x, operation_fn=_tf_data_step)
+    return _tf_data_step(preprocessing)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dltrain import runs, tracking
+from dltrain.backend import check_backend
 from dltrain.config import Config, resolve_seed
 from dltrain.data import load_bundle
 from dltrain.data.bundle import DataBundle
@@ -228,6 +229,7 @@ def fit(
     verbose = default_verbosity() if verbose is None else verbose
     plan = make_plan(config, runs_dir, argv, smoke, synthetic, resume, force, overrides)
     try:
+        check_backend(plan.config.backend)  # Keras's backend is fixed at its import (see dltrain.backend)
         seed = resolve_seed(plan.config)
         with deterministic_ops(plan.config.training.deterministic):
             stage("reading the data", verbose)

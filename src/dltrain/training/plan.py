@@ -65,7 +65,7 @@ class Plan:
         try:
             self.lock = runs.RunLock(self.run_dir)
             return self.run_dir, runs.RunStatus.start(self.run_dir, smoke=self.smoke, synthetic=self.synthetic,
-                                                      classes=list(classes))
+                                                      classes=list(classes), backend=self.config.backend)
         except (OSError, UserError) as err:  # a full disk before the first word: leave no half run behind
             self.release()
             shutil.rmtree(self.run_dir, ignore_errors=True)
