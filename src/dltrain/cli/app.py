@@ -12,6 +12,7 @@ from dltrain.cli.export import export
 from dltrain.cli.runs import report, runs_app
 from dltrain.cli.script import script
 from dltrain.cli.train import evaluate, fit, reproduce
+from dltrain.cli.tune import tune
 from dltrain.cli.validate import validate
 from dltrain.cli.console import (
     EXIT_FAILED,
@@ -35,6 +36,7 @@ app = typer.Typer(
 app.command()(fit)
 app.command()(evaluate)
 app.command()(reproduce)
+app.command()(tune)
 app.command()(validate)
 app.command()(report)
 app.command()(script)
@@ -128,7 +130,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, _raise_terminated)
     args = sys.argv[1:]
-    if args[:1] in (["fit"], ["evaluate"], ["reproduce"], ["predict"], ["export"], ["script"]) or "--build" in args:
+    if args[:1] in (["fit"], ["evaluate"], ["reproduce"], ["predict"], ["export"], ["script"], ["tune"]) or "--build" in args:
         from dltrain.quiet import silence_native_stderr
 
         silence_native_stderr()  # before TensorFlow is imported: it prints while loading

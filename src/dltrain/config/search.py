@@ -147,8 +147,12 @@ class Pruning(Section):
         1, description="median: epochs of each trial that are never pruned.")
 
 
-def _seconds(value: Any) -> float | None:
-    """A time budget: seconds, or a text such as ``90s``, ``30m``, ``2h``."""
+def duration_seconds(value: Any) -> float | None:
+    """A time budget in seconds: a number of seconds, or a text such as ``90s``, ``30m``, ``2h``.
+
+    Raises:
+        ValueError: (a pydantic error, which is one) anything else.
+    """
     if value is None or (_number(value) and value > 0):
         return value
     match = _DURATION.match(value) if isinstance(value, str) else None
@@ -196,7 +200,7 @@ class SearchConfig(Section):
     @field_validator("timeout", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
-        return _seconds(value)
+        return duration_seconds(value)
 
     @field_validator("space")
     @classmethod
