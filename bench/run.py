@@ -36,7 +36,9 @@ Measures, and how they are computed:
   previous one to the end of this one (see epoch_timer.py), so it includes
   the validation pass (the MLP validates on the 10,000 test images each epoch,
   as the seed does) and everything a callback does per epoch. In brackets: the
-  lowest and highest per-run median, a view of the noise.
+  lowest and highest per-run median, a view of the noise. Beside it, the mean
+  of the same epochs (a few slow epochs move it, and a short run's wall time
+  with it) and the slowest epoch with its ratio to the median: the jitter.
 - dltrain's own epoch_seconds (history.csv) is shown for reference: it is
   taken inside dltrain's EpochStats callback and leaves out the checkpoint,
   history, TensorBoard and resume-state writing that run after it.
@@ -369,6 +371,16 @@ def epoch_cell(runs: list[Run]) -> str:
     return cell
 
 
+def epoch_mean(runs: list[Run]) -> float:
+    """The mean of epochs 2..N pooled over every run: what a short run's wall time follows, jitter included."""
+    return statistics.fmean(t for r in runs for t in r.steady)
+
+
+def epoch_max(runs: list[Run]) -> float:
+    """The slowest of epochs 2..N over every run."""
+    return max(t for r in runs for t in r.steady)
+
+
 def ratio(a: float, b: float) -> str:
     """``a / b`` as a factor."""
     return f"{a / b:.2f}×" if b else "–"
@@ -388,6 +400,11 @@ def model_table(name: str, model: Model, seed: list[Run], dl: list[Run], samples
         ("", "seed", "dltrain", "dltrain/seed"),
         (f"median epoch s ({steady_epochs(len(seed[0].epoch_s))}; per-run range)",
          epoch_cell(seed), epoch_cell(dl), ratio(d_epoch, s_epoch)),
+        ("mean epoch s (same epochs)", f"{epoch_mean(seed):.3f}", f"{epoch_mean(dl):.3f}",
+         ratio(epoch_mean(dl), epoch_mean(seed))),
+        ("slowest epoch s (its ratio to the median on each side)",
+         f"{epoch_max(seed):.3f} ({ratio(epoch_max(seed), s_epoch)})",
+         f"{epoch_max(dl):.3f} ({ratio(epoch_max(dl), d_epoch)})", ""),
         ("dltrain's own epoch_seconds (history.csv)", "–", f"{own:.3f}", ""),
         ("training samples/s", f"{samples / s_epoch:,.0f}", f"{samples / d_epoch:,.0f}", ratio(s_epoch, d_epoch)),
         ("% of matmul peak", percent_of_peak(s_epoch), percent_of_peak(d_epoch), ""),
