@@ -54,8 +54,11 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Reload a trained model and report its test metrics."""
+    from dltrain.backend import backend_of_run, use_backend
     from dltrain.cli import tables
 
+    if not target.endswith(".keras"):
+        use_backend(backend_of_run(runs_dir, target))  # a run is scored on the backend it trained on
     stage(LOADING, as_json)
     from dltrain import training
 

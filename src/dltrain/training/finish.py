@@ -20,6 +20,7 @@ from dltrain.training.callbacks import save_model_atomically
 from dltrain.training.console import stage
 from dltrain.training.evaluate import load_model, test_metrics
 from dltrain.training.resume import mark_training_ended
+from dltrain.training.scoring import Scoring, scoring, weights_of
 from dltrain.training.results import FitResult
 
 
@@ -33,9 +34,12 @@ def check_finite(history: dict, metrics: dict) -> None:
         raise TrainingFailed(f"the test loss is {metrics['loss']}; the model diverged")
 
 
-def save_predictions(model: keras.Model, data: DataBundle, run_dir: Path) -> np.ndarray:
-    """The test set's true and predicted values (and probabilities), for the report; returns the outputs."""
-    outputs = model.predict(data.test, verbose=0)
+def save_predictions(model: keras.Model, data: DataBundle, run_dir: Path, test=None) -> np.ndarray:
+    """The test set's true and predicted values (and probabilities), for the report; returns the outputs.
+
+    ``test``: the batches ``model`` takes (default: the raw test batches).
+    """
+    outputs = model.predict(data.test if test is None else test, verbose=0)
     if data.task == "regression":
         runs.write_predictions(run_dir, data.y_test.reshape(-1), outputs.reshape(-1), [])
         return outputs
@@ -78,12 +82,19 @@ def write_report(run_dir: Path) -> None:
         print(f"warning: the report of {run_dir} could not be written: {type(err).__name__}: {err}", file=sys.stderr)
 
 
-def _best_metrics(run_dir: Path, data: DataBundle) -> dict | None:
+def _best_metrics(run_dir: Path, data: DataBundle, scorer: Scoring) -> dict | None:
     best = run_dir / runs.BEST
     if not best.is_file():
         return None
-    model = load_model(best)
-    return {**test_metrics(model, data.test), **task_metrics(data, model.predict(data.test, verbose=0))}
+    with weights_of(scorer, load_model(best)) as model:
+        return {**test_metrics(model, scorer.test), **task_metrics(data, model.predict(scorer.test, verbose=0))}
+
+
+def _scorer(plan, trainer, data: DataBundle) -> Scoring:
+    from dltrain.models import compile_model
+
+    return scoring(trainer.model, trainer.serving, data,
+                   lambda m: compile_model(m, plan.config, inference=True, optimizer=trainer.model.optimizer))
 
 
 def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, checkpoint, seconds: float,
@@ -94,12 +105,13 @@ def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, ch
     if state.last is not None:
         mark_training_ended(run_dir, state.last)
     stage("evaluating on the test set", verbose)
-    final = test_metrics(trainer.serving, data.test)
-    best_test = _best_metrics(run_dir, data)
+    scorer = _scorer(plan, trainer, data)
+    final = test_metrics(scorer.model, scorer.test)
+    best_test = _best_metrics(run_dir, data, scorer)
     best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
     stopped_early = bool(state.last and state.last.stopped_early)
     restored = any(getattr(cb, "restore_best_weights", False) for cb in trainer.user_callbacks)
-    outputs = save_predictions(trainer.serving, data, run_dir)
+    outputs = save_predictions(scorer.model, data, run_dir, scorer.test)
     final.update(task_metrics(data, outputs))
     runs.write_json(run_dir / runs.METRICS, {
         "task": data.task, "test": final, "model": runs.MODEL,

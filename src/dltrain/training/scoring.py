@@ -1,0 +1,71 @@
+"""Which model scores the test set, and on which batches.
+
+Normally the saved model (raw inputs → preprocessing → trained layers) scores
+the raw test batches, so the run's metrics are what ``model.keras`` gives.
+A model whose inputs are strings (text folders, tables with string columns)
+cannot do that on jax: JAX arrays have no string type, and Keras runs
+``TextVectorization``/``StringLookup`` only inside ``tf.data`` off TensorFlow
+(Keras's preprocessing guide; checked on Keras 3.15.1 with jax 0.10: "Invalid
+dtype: object" from ``evaluate``). There the test batches go through the same
+preprocessing in ``tf.data`` and the trained layers score them; the saved
+``model.keras`` still carries the preprocessing and takes raw strings when
+loaded on TensorFlow (``dltrain evaluate`` and ``predict`` do).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from dltrain.data.bundle import DataBundle
+from dltrain.data.preprocessing import for_tf_data, serving_model
+from dltrain.tf_quiet import keras, tf
+
+
+@dataclass
+class Scoring:
+    """The model that scores the test set, the batches it takes, and the layers a best.keras reload fills."""
+
+    model: keras.Model
+    test: tf.data.Dataset
+    layers: list | None = None  # set when ``model`` is not the saved model
+
+
+def takes_strings(model: keras.Model) -> bool:
+    """Whether any input of the model is a string tensor."""
+    return any("string" in str(getattr(t, "dtype", "")) for t in keras.tree.flatten(model.inputs))
+
+
+def scoring(trained: keras.Model, serving: keras.Model, data: DataBundle, compile_like) -> Scoring:
+    """The saved model on raw batches, or (jax, string inputs) the trained layers on preprocessed ones.
+
+    Args:
+        trained: the model that trained (takes preprocessed batches).
+        serving: the saved model (takes raw batches).
+        data: the run's data.
+        compile_like: compiles a model for evaluation (as the saved model is).
+    """
+    if keras.backend.backend() == "tensorflow" or not takes_strings(serving):
+        return Scoring(serving, data.test)
+    model = serving_model(trained, None, keras.Input(shape=data.input_shape), data.target_scale)
+    if model is not trained:
+        compile_like(model)
+    preprocess = for_tf_data(data.preprocessing)
+    test = data.test.map(lambda x, y: (preprocess(x), y), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return Scoring(model, test, layers=list(trained.layers))
+
+
+@contextmanager
+def weights_of(scorer: Scoring, saved: keras.Model):
+    """For a scorer that is not the saved model: its layers take ``saved``'s weights (by layer name) meanwhile."""
+    if scorer.layers is None:
+        yield saved
+        return
+    kept = [layer.get_weights() for layer in scorer.layers]
+    try:
+        for layer in scorer.layers:
+            layer.set_weights(saved.get_layer(layer.name).get_weights())
+        yield scorer.model
+    finally:
+        for layer, weights in zip(scorer.layers, kept):
+            layer.set_weights(weights)
