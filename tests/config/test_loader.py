@@ -212,3 +212,14 @@ def test_set_naming_another_keras_object_says_how_to_replace_it(write_config, ov
     with pytest.raises(UserError) as info:
         load_config(write_config(BARE_NAMES), [override])
     assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n", "{}\n", "---\n"])
+def test_an_empty_config_is_refused_by_fit_before_any_run_directory(tmp_path, capsys, text):
+    from dltrain.cli.app import run
+
+    (tmp_path / "empty.yaml").write_text(text, encoding="utf-8")
+    assert run(["fit", str(tmp_path / "empty.yaml"), "--runs-dir", str(tmp_path / "runs")]) == 2
+    assert capsys.readouterr().err.strip() == (f"error: {tmp_path / 'empty.yaml'}:1: the config is empty; "
+                                               "`dltrain init` writes a starter")
+    assert not (tmp_path / "runs").exists()

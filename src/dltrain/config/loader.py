@@ -208,7 +208,7 @@ def _read_with_bases(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, di
         cycle = " -> ".join(str(p) for p in (*chain, resolved))
         raise UserError(f"base configs form a cycle: {cycle}; remove one of the `base:` keys", file=file)
     data, lines = parse_yaml(_read(path), file)
-    if data is None:
+    if data is None or data == {}:  # `{}` too: training every default is never what a file meant
         raise UserError("the config is empty; `dltrain init` writes a starter", file=file, line=1)
     if not isinstance(data, dict):
         raise UserError("a config must be a YAML mapping of keys to values", file=file, line=1)

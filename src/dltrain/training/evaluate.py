@@ -54,19 +54,36 @@ def test_metrics(model: keras.Model, test) -> dict[str, float]:
     return {k: float(v) for k, v in results.items()}
 
 
+def _no_model(run_dir: Path, model: Path) -> UserError:
+    """Why a run has no ``model`` file yet, and what to do: the message depends on the run's state."""
+    status = runs.run_info(run_dir)
+    best = run_dir / runs.BEST
+    other = f"evaluate its best checkpoint: dltrain evaluate {best}" if best.is_file() and model != best else \
+        "no epoch has completed yet"
+    if status.status == "running":
+        return UserError(f"the run is still training (no {model.name} yet); wait for it to end, or {other}",
+                         file=str(run_dir))
+    if status.status == "completed":
+        return UserError(f"the run is completed but its {model.name} is missing (moved or deleted?); {other}, or "
+                         f"train it again: dltrain reproduce {run_dir}", file=str(run_dir))
+    if status.epochs_done:
+        return UserError(f"the run is {status.status} after {status.epochs_done} epochs, before writing "
+                         f"{model.name}; resume it with dltrain fit --resume {run_dir}, or {other}", file=str(run_dir))
+    return UserError(f"the run is {status.status} and no epoch completed, so it has no model; start it again with "
+                     "dltrain fit CONFIG", file=str(run_dir))
+
+
 def _target(target: str | Path, config_path, runs_dir) -> tuple[Path, Path, Path | None]:
     """(model file, config file, run directory or None) for a run ref or a .keras file."""
     path = Path(target)
     if path.suffix.lower() in MODEL_SUFFIXES or path.is_file():  # load_model says what is wrong with it
-        return path, Path(config_path or path.parent / runs.CONFIG), path.parent if runs.is_run_dir(path.parent) else None
+        run_dir = path.parent if runs.is_run_dir(path.parent) else None
+        if run_dir is not None and path.suffix == ".keras" and not path.is_file():
+            raise _no_model(run_dir, path)
+        return path, Path(config_path or path.parent / runs.CONFIG), run_dir
     run_dir = runs.find_run(runs_dir, target)
-    status = runs.run_info(run_dir)
-    if status.status == "running":
-        raise UserError("the run is still training (no final model yet); wait for it to end, or evaluate its "
-                        f"best checkpoint: dltrain evaluate {run_dir / runs.BEST}", file=str(run_dir))
-    if not (run_dir / runs.MODEL).is_file():
-        raise UserError(f"the run has no final model (status {status.status}); resume it with dltrain fit "
-                        f"--resume {run_dir}, or evaluate {run_dir / runs.BEST}", file=str(run_dir))
+    if not (run_dir / runs.MODEL).is_file() or runs.run_info(run_dir).status == "running":
+        raise _no_model(run_dir, run_dir / runs.MODEL)
     return run_dir / runs.MODEL, Path(config_path or run_dir / runs.CONFIG), run_dir
 
 

@@ -1,0 +1,101 @@
+"""`dltrain evaluate` of a run without a model says what state the run is in and what to do."""
+
+from __future__ import annotations
+
+import pytest
+
+from dltrain import runs
+from dltrain.cli.app import run
+from dltrain.runs.history import HistoryFile
+from dltrain.runs.status import RunLock, RunStatus
+
+
+def _run(tmp_path, epochs_done: int = 0, end: str | None = None, best: bool = False):
+    """A run directory as `fit` leaves it at that point: run.json, history.csv, maybe best.keras."""
+    run_dir = runs.create_run_dir(tmp_path, "tiny")
+    (run_dir / runs.CONFIG).write_text("name: tiny\n", encoding="utf-8")
+    lock = RunLock(run_dir)
+    status = RunStatus.start(run_dir)
+    for epoch in range(epochs_done):
+        HistoryFile(run_dir / runs.HISTORY).append(epoch, {"loss": 1.0})
+    if best:
+        (run_dir / runs.BEST).write_bytes(b"")
+    if end:
+        status.end(end)
+        lock.release()
+    return run_dir, lock
+
+
+def _error(capsys, *args) -> str:
+    assert run(["evaluate", *map(str, args)]) == 2
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    return line
+
+
+@pytest.mark.parametrize("what", ["run", "model"])
+def test_a_run_still_training_says_so_whether_named_by_run_or_by_model_file(tmp_path, capsys, what):
+    run_dir, lock = _run(tmp_path, epochs_done=2, best=True)
+    target = run_dir if what == "run" else run_dir / runs.MODEL
+    assert _error(capsys, target) == (
+        f"error: {run_dir}: the run is still training (no model.keras yet); wait for it to end, or evaluate its "
+        f"best checkpoint: dltrain evaluate {run_dir / runs.BEST}")
+    lock.release()
+
+
+def test_a_run_still_in_its_first_epoch_has_no_checkpoint_to_offer(tmp_path, capsys):
+    run_dir, lock = _run(tmp_path)
+    assert _error(capsys, run_dir / runs.BEST) == (
+        f"error: {run_dir}: the run is still training (no best.keras yet); wait for it to end, or no epoch has "
+        "completed yet")
+    lock.release()
+
+
+def test_an_interrupted_run_is_offered_its_resume(tmp_path, capsys):
+    run_dir, _ = _run(tmp_path, epochs_done=3, end="interrupted", best=True)
+    assert _error(capsys, run_dir) == (
+        f"error: {run_dir}: the run is interrupted after 3 epochs, before writing model.keras; resume it with "
+        f"dltrain fit --resume {run_dir}, or evaluate its best checkpoint: dltrain evaluate {run_dir / runs.BEST}")
+
+
+def test_a_run_stopped_before_its_first_epoch_is_not_offered_a_resume(tmp_path, capsys):
+    run_dir, _ = _run(tmp_path, end="interrupted")
+    line = _error(capsys, run_dir / runs.MODEL)
+    assert line == (f"error: {run_dir}: the run is interrupted and no epoch completed, so it has no model; start it "
+                    "again with dltrain fit CONFIG")
+
+
+def test_a_completed_run_whose_model_was_deleted(tmp_path, capsys):
+    run_dir, _ = _run(tmp_path, epochs_done=1, end="completed", best=True)
+    assert "the run is completed but its model.keras is missing (moved or deleted?)" in _error(capsys, run_dir)
+
+
+@pytest.mark.slow
+def test_sigterm_before_the_first_epoch_offers_no_resume(write_config, npz_file, tmp_path, capsys):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # Wide layers, one sample a step: the first epoch lasts seconds, so the signal lands inside it.
+    config = write_config(f"data: {{dataset: npz, path: {npz_file}}}\nmodel: {{type: mlp, hidden_units: [2048, 2048]}}\n"
+                          "training: {epochs: 5, batch_size: 1, steps_per_execution: 1}\n")
+    proc = subprocess.Popen([sys.executable, "-c", "from dltrain.cli import main; main()", "fit", str(config),
+                             "--runs-dir", str(tmp_path / "runs")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 120
+    while not list((tmp_path / "runs").glob("*/run.json")) and time.time() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert not (run_dir / "state" / "latest.json").exists(), "the first epoch ended before the signal"
+    assert proc.returncode == 143 and "Traceback" not in err
+    assert "nothing to resume" in err and "--resume" not in err
+    assert json.loads((run_dir / runs.RUN).read_text())["status"] == "interrupted"
+    capsys.readouterr()
+    assert run(["fit", "--resume", str(run_dir)]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
+    assert run(["evaluate", str(run_dir)]) == 2
+    assert "no epoch completed, so it has no model" in capsys.readouterr().err
