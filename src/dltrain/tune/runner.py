@@ -4,14 +4,13 @@ Each process (the one ``dltrain tune`` runs in, or each ``--jobs`` worker)
 asks Optuna for one trial at a time and checks the shared storage before
 each: it stops when the completed and pruned trials, with those other
 processes are running, reach the target; when the time budget is spent; or
-after ``MAX_FAILURES_IN_ROW`` failed trials in a row (a config that cannot
+when a grid search has tried every point; or after ``MAX_FAILURES_IN_ROW`` failed trials in a row (a config that cannot
 train should not burn the budget). A failed trial (a NaN loss) is recorded
 and the study goes on.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -65,15 +64,6 @@ def _best(study) -> str:
     return f"  (best: trial {best.number}, {best.value:.4f})"
 
 
-def _stop_reason(study, spec: StudySpec) -> str | None:
-    tally = studies.counts(study)
-    if studies.done(tally) + tally["running"] >= spec.target:
-        return "target"
-    if spec.deadline is not None and time.time() >= spec.deadline:
-        return "time budget"
-    return None
-
-
 def run_trials(spec: StudySpec, worker: int = 0, printer: Callable[[str], None] = print) -> str:
     """Runs trials of the spec's study in this process until it should stop; returns why it stopped.
 
@@ -83,7 +73,7 @@ def run_trials(spec: StudySpec, worker: int = 0, printer: Callable[[str], None] 
         printer: where the per-trial lines go.
 
     Returns:
-        ``target``, ``time budget`` or ``failures``.
+        ``target``, ``time budget``, ``grid done`` or ``failures``.
 
     Raises:
         UserError: the config refuses a trial's values, or the study searches another config.
@@ -100,7 +90,7 @@ def run_trials(spec: StudySpec, worker: int = 0, printer: Callable[[str], None] 
         studies.record_session(study, spec, settings, int(spec.extra.get("jobs", 1)))
     progress = Progress(spec, printer)
     failures = 0
-    while (reason := _stop_reason(study, spec)) is None:
+    while (reason := studies.stop_reason(study, spec)) is None:
         study.optimize(partial(run_trial, spec=spec), n_trials=1, catch=(TrainingFailed,), callbacks=[progress])
         failures = failures + 1 if progress.last_state == "FAIL" else 0
         if failures >= MAX_FAILURES_IN_ROW:

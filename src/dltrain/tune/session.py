@@ -43,7 +43,7 @@ class TuneResult:
     direction: str
     target: int
     counts: dict[str, int]
-    stopped: str  # target, time budget or failures
+    stopped: str  # target, time budget, grid done, failures or interrupted
     seconds: float
     smoke: bool = False
     best: dict | None = None
@@ -59,8 +59,8 @@ class TuneResult:
 
     @property
     def ok(self) -> bool:
-        """The study reached its target, or spent its time budget with a completed trial."""
-        return self.done >= self.target or (self.stopped == "time budget" and self.counts["complete"] > 0)
+        """The study reached its target, or ended its time budget or grid with a completed trial."""
+        return self.done >= self.target or (self.stopped in ("time budget", "grid done") and self.counts["complete"] > 0)
 
     def as_dict(self) -> dict:
         """JSON-ready (for ``--json``)."""
@@ -133,7 +133,7 @@ def _resume_command(spec: StudySpec, runs_dir, study: str | None, storage: str |
     return " ".join(parts)
 
 
-def _run(spec: StudySpec, jobs: int, printer: Callable[[str], None]) -> str:
+def _run(spec: StudySpec, study, jobs: int, printer: Callable[[str], None]) -> str:
     """Runs the trials in this process (one job) or in ``jobs`` workers; returns why they stopped."""
     if jobs == 1:
         from dltrain.tune.runner import run_trials  # imports TensorFlow
@@ -147,7 +147,7 @@ def _run(spec: StudySpec, jobs: int, printer: Callable[[str], None]) -> str:
                         file=spec.config_path)
     if 130 in codes:
         raise KeyboardInterrupt()
-    return "failures" if 1 in codes else "target"
+    return "failures" if 1 in codes else studies.stop_reason(study, spec) or "target"
 
 
 def write_study(spec: StudySpec, config: Config, study, seconds: float, stopped: str,
@@ -235,7 +235,7 @@ def tune(
     say = (lambda text: None) if quiet else printer
     _announce(spec, the_study, marked, jobs, say)
     try:
-        stopped = _run(spec, jobs, say)
+        stopped = _run(spec, the_study, jobs, say)
     except (Interrupted, KeyboardInterrupt) as err:
         write_study(spec, config, the_study, time.monotonic() - started, "interrupted", marked)
         raise StudyInterrupted(Path(spec.study_dir), getattr(err, "signal_name", "SIGINT"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import os
 import socket
+import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -185,13 +186,18 @@ def load_or_create(spec: StudySpec, config: Config, sampler=None, storage=None):
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, dead but not yet reaped by its parent, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True  # someone else's process: alive
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (not Linux): the signal check is all there is
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
 def fail_dead_trials(study, storage) -> list[int]:
@@ -226,6 +232,18 @@ def counts(study) -> dict[str, int]:
 def done(tally: dict[str, int]) -> int:
     """Trials that count toward the target: completed and pruned."""
     return tally["complete"] + tally["pruned"]
+
+
+def stop_reason(study, spec: StudySpec) -> str | None:
+    """Why no trial should start now (``target``, ``time budget``, ``grid done``), or None."""
+    tally = counts(study)
+    if done(tally) + tally["running"] >= spec.target:
+        return "target"
+    if spec.deadline is not None and time.time() >= spec.deadline:
+        return "time budget"
+    if spec.grid_size is not None and done(tally) + tally["fail"] >= spec.grid_size:
+        return "grid done"  # Optuna's GridSampler counts a failed point as visited: it is not tried again
+    return None
 
 
 def record_session(study, spec: StudySpec, sampler_settings: dict, jobs: int) -> None:

@@ -17,7 +17,7 @@ import sys
 from dltrain.errors import Interrupted, UserError
 from dltrain.tune.study import StudySpec
 
-EXIT_CODES = {"target": 0, "time budget": 0, "failures": 1}
+EXIT_CODES = {"target": 0, "time budget": 0, "grid done": 0, "failures": 1}
 
 
 def _die_with_parent() -> None:
