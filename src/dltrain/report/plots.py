@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 # Columns of history.csv that are not a loss or a metric to plot against its validation twin.
 _NOT_METRICS = {"epoch", "learning_rate", "epoch_seconds"}
-# Beyond this many classes the confusion matrix's cells are too small to print numbers in.
-_MAX_ANNOTATED_CLASSES = 20
+# Up to this many classes the confusion matrix shows counts and normalized rates with the numbers
+# in the cells; beyond it, one normalized heat map without numbers (the README documents it).
+MAX_ANNOTATED_CLASSES = 20
+_DPI = 100
 
 
 def _pyplot():
@@ -34,7 +37,8 @@ def _plot_panel(ax, name: str, histories: dict[str, dict[str, list[float]]], col
         color = colors[i % len(colors)]
         prefix = f"{label} " if len(histories) > 1 else ""
         if name in history:
-            train_label = label if name == "learning_rate" else f"{prefix}train"
+            # One run's learning rate needs no legend (the panel's title says it); several are told apart by run.
+            train_label = (label if len(histories) > 1 else None) if name == "learning_rate" else f"{prefix}train"
             ax.plot(epochs, history[name], color=color, marker="o", ms=3, label=train_label)
         if f"val_{name}" in history:
             ax.plot(epochs, history[f"val_{name}"], color=color, ls="--", marker="o", ms=3,
@@ -48,7 +52,22 @@ def _plot_panel(ax, name: str, histories: dict[str, dict[str, list[float]]], col
         ax.legend(fontsize=8)
 
 
-def plot_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str = "") -> None:
+def _mark_epochs(axes, best: tuple[int, str] | None, stopped_at: int | None) -> None:
+    """The best epoch (what best.keras holds) and the epoch EarlyStopping ended the run at, on every panel."""
+    for i, ax in enumerate(axes):
+        first = i == 0  # said once, in the first panel's legend; the same lines cross every panel
+        if best is not None:
+            ax.axvline(best[0], color="tab:green", ls=":", lw=1.5,
+                       label=f"best {best[1]}: epoch {best[0]}" if first else None)
+        if stopped_at is not None:
+            ax.axvline(stopped_at, color="tab:red", ls="-.", lw=1.2,
+                       label=f"early stopping: epoch {stopped_at}" if first else None)
+        if first and ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+
+
+def plot_curves(histories: dict[str, dict[str, list[float]]], path: Path, title: str = "",
+                best: tuple[int, str] | None = None, stopped_at: int | None = None) -> None:
     """Learning curves: one panel per loss/metric (train solid, validation dashed), and the learning rate.
 
     Args:
@@ -56,7 +75,18 @@ def plot_curves(histories: dict[str, dict[str, list[float]]], path: Path, title:
             returns them); several labels overlay runs (``runs compare``).
         path: the PNG to write.
         title: written above the panels.
+        best: (epoch counted from 1, monitored metric) of the best checkpoint, marked on each panel.
+        stopped_at: the epoch EarlyStopping ended the run at, marked on each panel.
     """
+    plt = _pyplot()
+    fig = curves_figure(histories, title, best, stopped_at)
+    fig.savefig(path, dpi=_DPI, bbox_inches="tight", pad_inches=0.2)
+    plt.close(fig)
+
+
+def curves_figure(histories: dict[str, dict[str, list[float]]], title: str = "",
+                  best: tuple[int, str] | None = None, stopped_at: int | None = None):
+    """The matplotlib figure :func:`plot_curves` writes (same arguments, no path)."""
     plt = _pyplot()
     names: list[str] = []
     for history in histories.values():
@@ -68,17 +98,22 @@ def plot_curves(histories: dict[str, dict[str, list[float]]], path: Path, title:
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, name in zip(axes.flat, panels):
         _plot_panel(ax, name, histories, colors)
+    _mark_epochs(list(axes.flat)[:len(panels)], best, stopped_at)
     for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    return fig
 
 
 def plot_confusion(y_true, y_pred, class_names: list[str], path: Path) -> None:
-    """The confusion matrix, counts and row-normalized side by side, with class names.
+    """The confusion matrix with the class names.
+
+    Up to :data:`MAX_ANNOTATED_CLASSES` classes: counts and row-normalized
+    rates side by side, each cell's number printed at a size its cell holds.
+    Beyond: one row-normalized heat map with a colour bar and no numbers,
+    which would not fit in the cells.
 
     Args:
         y_true: the true class indices.
@@ -86,6 +121,14 @@ def plot_confusion(y_true, y_pred, class_names: list[str], path: Path) -> None:
         class_names: one name per class index.
         path: the PNG to write.
     """
+    plt = _pyplot()
+    fig = confusion_figure(y_true, y_pred, class_names)
+    fig.savefig(path, dpi=_DPI, bbox_inches="tight", pad_inches=0.2)  # titles and long names are never clipped
+    plt.close(fig)
+
+
+def confusion_figure(y_true, y_pred, class_names: list[str]):
+    """The matplotlib figure :func:`plot_confusion` writes (same arguments, no path)."""
     import numpy as np
     from sklearn.metrics import confusion_matrix
 
@@ -94,27 +137,61 @@ def plot_confusion(y_true, y_pred, class_names: list[str], path: Path) -> None:
     counts = confusion_matrix(y_true, y_pred, labels=labels)
     with np.errstate(invalid="ignore", divide="ignore"):
         normalized = np.nan_to_num(counts / counts.sum(axis=1, keepdims=True))
-    size = max(5.0, 0.45 * len(labels) + 2.5)
-    fig, axes = plt.subplots(1, 2, figsize=(2 * size, size))
+    if len(labels) <= MAX_ANNOTATED_CLASSES:
+        return _annotated_pair(plt, counts, normalized, class_names)
+    return _heat_map(plt, normalized, class_names)
+
+
+def _panel_inches(n: int) -> float:
+    return max(4.5, 0.6 * n + 1.5)
+
+
+def _cell_font(n: int, panel_inches: float) -> float:
+    """Points for a cell's number: "0.00" fits the cell's width, never below 8 pt."""
+    cell_points = 72 * (panel_inches - 1.0) / n
+    return float(min(14, max(8, cell_points / 2.8)))
+
+
+def _annotated_pair(plt, counts, normalized, class_names: list[str]):
+    n = len(class_names)
+    size = _panel_inches(n)
+    fig, axes = plt.subplots(1, 2, figsize=(2 * size + 1, size + 0.8), layout="constrained")
     for ax, matrix, title, fmt in ((axes[0], counts, "counts", "d"),
                                    (axes[1], normalized, "normalized by true class", ".2f")):
         ax.imshow(matrix, cmap="Blues")
-        ax.set_title(title)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_xticks(labels, class_names, rotation=90 if len(labels) > 4 else 0, fontsize=8)
-        ax.set_yticks(labels, class_names, fontsize=8)
-        if len(labels) <= _MAX_ANNOTATED_CLASSES:
-            _annotate(ax, matrix, fmt)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+        _label_axes(ax, title, class_names, font=9)
+        _annotate(ax, matrix, fmt, _cell_font(n, size))
+    return fig
 
 
-def _annotate(ax, matrix, fmt: str) -> None:
+def _heat_map(plt, normalized, class_names: list[str]):
+    n = len(class_names)
+    size = min(16.0, max(7.0, 0.12 * n + 4))
+    fig, ax = plt.subplots(figsize=(size + 1.5, size), layout="constrained")
+    image = ax.imshow(normalized, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="fraction of the true class")
+    fitting = 72 * (size - 1.5) / n * 0.8  # points a label may take beside its row
+    step = max(1, math.ceil(5 / fitting))  # past ~200 classes, every step-th name at a legible 5 pt
+    _label_axes(ax, f"normalized by true class ({n} classes)", class_names,
+                font=min(8.0, max(5.0, fitting)), step=step)
+    return fig
+
+
+def _label_axes(ax, title: str, class_names: list[str], font: float, step: int = 1) -> None:
+    ticks = list(range(0, len(class_names), step))
+    names = [class_names[i] for i in ticks]
+    ax.set_title(title, fontsize=11, pad=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_xticks(ticks, names, rotation=90 if len(class_names) > 4 else 0, fontsize=font)
+    ax.set_yticks(ticks, names, fontsize=font)
+
+
+def _annotate(ax, matrix, fmt: str, font: float) -> None:
     import numpy as np
 
     peak = matrix.max() or 1
     for (i, j), value in np.ndenumerate(matrix):
-        ax.text(j, i, format(value, fmt), ha="center", va="center", fontsize=7,
-                color="white" if value > peak / 2 else "black")
+        # Zeros in light grey: the mistakes that did happen stand out.
+        color = "white" if value > peak / 2 else ("#b0b0b0" if value == 0 else "black")
+        ax.text(j, i, format(value, fmt), ha="center", va="center", fontsize=font, color=color)

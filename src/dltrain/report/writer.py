@@ -31,7 +31,7 @@ def write_run_report(run_dir: Path) -> list[Path]:
     written = []
     history = runs.read_history(run_dir)
     if history:
-        plot_curves({run_dir.name: history}, run_dir / runs.CURVES, title=run_dir.name)
+        plot_curves({run_dir.name: history}, run_dir / runs.CURVES, title=run_dir.name, **_epoch_marks(run_dir, history))
         written.append(run_dir / runs.CURVES)
     per_class = None
     predictions = runs.read_predictions(run_dir)
@@ -48,6 +48,17 @@ def write_run_report(run_dir: Path) -> list[Path]:
     runs.write_text(run_dir / runs.REPORT, html_report(run_dir, per_class))
     written.append(run_dir / runs.REPORT)
     return written
+
+
+def _epoch_marks(run_dir: Path, history: dict[str, list[float]]) -> dict:
+    """The best checkpoint's epoch and monitor (metrics.json), and the last epoch if EarlyStopping ended the run."""
+    best = (runs.read_json_if_present(run_dir / runs.METRICS) or {}).get("best")
+    marks: dict = {"best": None, "stopped_at": None}
+    if isinstance(best, dict) and isinstance(best.get("epoch"), int) and isinstance(best.get("monitor"), str):
+        marks["best"] = (best["epoch"], best["monitor"])
+    if (runs.read_json_if_present(run_dir / runs.RUN) or {}).get("stopped_early") and history.get("epoch"):
+        marks["stopped_at"] = int(max(history["epoch"])) + 1  # history.csv counts from 0
+    return marks
 
 
 def _binary_curves(run_dir: Path, y_true, names: list[str]) -> list[Path]:
