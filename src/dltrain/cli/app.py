@@ -7,6 +7,7 @@ import sys
 import typer
 
 from dltrain.cli.init import init
+from dltrain.cli.launch import launch
 from dltrain.cli.predict import predict
 from dltrain.cli.export import export
 from dltrain.cli.runs import report, runs_app
@@ -36,6 +37,7 @@ app = typer.Typer(
 app.command()(fit)
 app.command()(evaluate)
 app.command()(reproduce)
+app.command()(launch)
 app.command()(tune)
 app.command()(validate)
 app.command()(report)

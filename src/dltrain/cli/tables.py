@@ -56,6 +56,10 @@ def print_fit(result: FitResult, console: Console) -> None:
     _line(console, f"run: {result.run_dir}")
     _line(console, _fit_epochs(result))
     _line(console, f"parameters: {result.parameters:,}")
+    if result.weights_sha256:
+        _line(console, f"weights sha256: {result.weights_sha256}")
+    if not result.test_metrics:
+        return  # a process of a multi-process run other than 0: process 0 evaluates and writes the run
     epoch = f"epoch {result.best_epoch}" if result.best_epoch is not None else ""
     if result.best_value is not None:
         _line(console, f"best {result.monitor}: {_fmt(result.best_value)}{' at ' + epoch if epoch else ''}, "

@@ -24,9 +24,13 @@ def fit(
     force: Annotated[bool, typer.Option("--force", help="With --resume: accept a config that differs from the run's.")] = False,
     smoke: Annotated[bool, typer.Option("--smoke", help="Quick check: 1 epoch of 2 batches on a slice of the data.")] = False,
     synthetic: Annotated[bool, typer.Option("--synthetic", help="With --smoke: generated data of the dataset's shape.")] = False,
+    distribute: Annotated[Optional[str], typer.Option(
+        help="none, mirrored or multi_worker: the config's training.distribute, for this run.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Train the model a config describes; write a new run directory (or --resume one)."""
+    if distribute is not None:
+        overrides = [*(overrides or []), f"training.distribute={distribute}"]
     from dltrain.cli import tables
 
     from dltrain.config import load_config

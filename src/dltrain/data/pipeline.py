@@ -95,3 +95,39 @@ def evaluation_dataset(x, y: np.ndarray, batch_size: int, preprocess=None, cast:
     ds = tf.data.Dataset.range(len(y)).batch(batch_size)
     return ds.map(_gather(xt, yt, preprocess, cast), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(
         tf.data.AUTOTUNE)
+
+
+def _share(batch_size: int, processes: int, index: int):
+    """Keeps full batches only, and of each this process's contiguous share."""
+    share = batch_size // processes
+
+    def full(x, y):
+        return tf.equal(tf.shape(tf.nest.flatten(y)[0])[0], batch_size)
+
+    def mine(x, y):
+        return tf.nest.map_structure(lambda t: t[index * share:(index + 1) * share], (x, y))
+
+    return full, mine
+
+
+def sharded(data: TrainingData, n: int, batch_size: int, processes: int = 1, index: int = 0) -> TrainingData:
+    """The epoch's full batches only, and of each the share of process ``index`` of ``processes``.
+
+    For keras.distribution.DataParallel: every device must get an equal slice
+    of each batch, and every process must run the same number of steps (a
+    process with one step more waits forever in its collective). So the last,
+    short batch is dropped (its samples come back in other epochs' batches,
+    as the order reshuffles), and each process feeds Keras its share of each
+    global batch, which Keras puts together again
+    (``jax.make_array_from_process_local_data``).
+    """
+    steps = n // batch_size
+    full, mine = _share(batch_size, processes, index)
+    ds = data.dataset.filter(full).map(mine).apply(tf.data.experimental.assert_cardinality(steps))
+    return TrainingData(ds.prefetch(tf.data.AUTOTUNE), steps, data.epoch)
+
+
+def sharded_evaluation(ds: tf.data.Dataset, batch_size: int, processes: int = 1, index: int = 0) -> tf.data.Dataset:
+    """Validation batches as :func:`sharded` gives training ones (full batches only, this process's share)."""
+    full, mine = _share(batch_size, processes, index)
+    return ds.filter(full).map(mine).prefetch(tf.data.AUTOTUNE)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from dltrain import runs
+from dltrain.distribute.engine import undistributed
 from dltrain.errors import TrainingFailed
 from dltrain.tf_quiet import keras
 
@@ -83,7 +84,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
 
 def save_model_atomically(model: keras.Model, path: Path) -> None:
     """Saves a ``.keras`` file by writing a temporary file and renaming it."""
-    with runs.atomic(path) as tmp:
+    with runs.atomic(path) as tmp, undistributed():  # process 0 saves alone (see undistributed)
         model.save(tmp, overwrite=True)
 
 

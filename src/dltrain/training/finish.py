@@ -102,6 +102,11 @@ def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, ch
     """Saves the final model, evaluates it and best.keras on the test set, writes metrics and report."""
     stage("saving the final model", verbose)
     save_model_atomically(trainer.serving, run_dir / runs.MODEL)
+    engine = getattr(trainer, "engine", None)
+    if engine is not None and engine.multi_process:
+        # Its variables span every process's devices; scored here alone, it would wait for the others
+        # forever. The saved file is the same model, on this process's devices only.
+        trainer.serving = load_model(run_dir / runs.MODEL)
     if state.last is not None:
         mark_training_ended(run_dir, state.last)
     stage("evaluating on the test set", verbose)

@@ -24,6 +24,9 @@ from dltrain.data.in_memory import SMOKE_BATCHES
 from dltrain.data.pipeline import TrainingData
 from dltrain.data.preprocessing import serving_model
 from dltrain.determinism import deterministic_ops
+from dltrain.distribute import process_role
+from dltrain.distribute.checks import check_distribute
+from dltrain.distribute.engine import Engine, start_engine
 from dltrain.errors import Interrupted, UserError
 from dltrain.models import build_model, compile_model, make_callbacks
 from dltrain.models.adapt import adapt_layers
@@ -32,6 +35,7 @@ from dltrain.training import callbacks as cbs
 from dltrain.training.checks import check_monitors, default_monitor, logged_names
 from dltrain.training.class_weights import class_weights
 from dltrain.training.console import ConsoleProgress, stage
+from dltrain.training.distributed import heartbeat_callbacks, run_worker, shard_data, smoke_steps, weights_digest
 from dltrain.training.finish import finish_run
 from dltrain.training.plan import Plan, make_plan
 from dltrain.training.record import record_start
@@ -49,14 +53,14 @@ class Trainer:
     user_callbacks: list[keras.callbacks.Callback]
     monitor: str
     class_weight: dict[int, float] | None = None
+    engine: Engine | None = None
 
 
-def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int) -> Trainer:
+def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int, engine: Engine) -> Trainer:
     """Builds and compiles the model and the one that takes raw inputs, and checks what they will log."""
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)  # every process of a distributed run builds the same initial weights
     stage("building the model", verbose)
-    strategy = tf.distribute.get_strategy()  # the default one; a real strategy slots in here
-    with strategy.scope():
+    with engine.scope():
         model = build_model(config, data.input_shape, data.num_classes, data.label_encoding,
                             skip=data.extras.get("layers_in_preprocessing", 0))
         if isinstance(model, keras.Sequential):  # Normalization, lookups ... in model.layers learn from the data
@@ -71,7 +75,8 @@ def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int) ->
     tracking.check_available(config)
     monitor = default_monitor(config, data)
     check_monitors(config, user_callbacks, logged_names(model, data, config), monitor)
-    return Trainer(model, serving, data.train, data.validation, user_callbacks, monitor, class_weights(config, data))
+    return Trainer(model, serving, data.train, data.validation, user_callbacks, monitor, class_weights(config, data),
+                   engine)
 
 
 def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracker,
@@ -80,7 +85,7 @@ def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracke
     checkpoint = cbs.BestCheckpoint(run_dir / runs.BEST, trainer.monitor, trainer.serving)
     stats = cbs.EpochStats()
     state = TrainingState(run_dir, [*trainer.user_callbacks, checkpoint], plan.saved)
-    steps = min(trainer.train.steps_per_epoch, SMOKE_BATCHES) if plan.smoke else trainer.train.steps_per_epoch
+    steps = smoke_steps(trainer.train.steps_per_epoch, plan.smoke)
     callbacks = [
         cbs.EpochOrder(trainer.train),
         *trainer.user_callbacks,
@@ -93,6 +98,7 @@ def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracke
                                     profile_batch=0),
         ConsoleProgress(verbose, plan.epochs, steps),
         *([tracker] if tracker else []),
+        *heartbeat_callbacks(),
         *extra,  # the caller's (a tuning study's pruning): after the run's own, before the state is saved
         state,
     ]
@@ -109,7 +115,7 @@ def _train(plan: Plan, trainer: Trainer, callbacks: list) -> float:
         trainer.train.dataset,
         epochs=plan.epochs,
         initial_epoch=plan.initial_epoch,
-        steps_per_epoch=min(trainer.train.steps_per_epoch, SMOKE_BATCHES) if plan.smoke else None,
+        steps_per_epoch=smoke_steps(trainer.train.steps_per_epoch, plan.smoke) if plan.smoke else None,
         shuffle=False,  # the pipeline already reshuffles per (seed, epoch)
         validation_data=trainer.validation,
         validation_steps=smoke_val_steps,
@@ -141,6 +147,9 @@ def _run(plan: Plan, trainer: Trainer, data: DataBundle, run_dir: Path, status, 
         else:
             stage(f"training from epoch {plan.initial_epoch + 1}" if plan.initial_epoch else "training", verbose)
             seconds = _train(plan, trainer, callbacks)
+        if trainer.engine.multi_process:
+            status.update(weights_sha256=weights_digest(trainer.model))  # the other processes print theirs
+        trainer.engine.release()
         return finish_run(plan, trainer, data, run_dir, status, state, checkpoint, seconds, verbose, tracker)
     except BaseException as err:
         _record_failure(plan, run_dir, status, tracker, err)
@@ -227,16 +236,23 @@ def fit(
         Interrupted: Ctrl-C or SIGTERM; the run is marked interrupted.
     """
     verbose = default_verbosity() if verbose is None else verbose
-    plan = make_plan(config, runs_dir, argv, smoke, synthetic, resume, force, overrides)
+    role = process_role()
+    plan = make_plan(config, runs_dir, argv, smoke, synthetic, resume, force, overrides, lock=role.chief)
     try:
         check_backend(plan.config.backend)  # Keras's backend is fixed at its import (see dltrain.backend)
+        check_distribute(plan.config, role)
         seed = resolve_seed(plan.config)
         with deterministic_ops(plan.config.training.deterministic):
+            # Before the data: on jax, building the preprocessing layers already computes on the devices.
+            engine = start_engine(plan.config, role, seed)
             stage("reading the data", verbose)
             data = load_bundle(plan.config, seed, smoke, synthetic)
+            shard_data(data, engine, plan.config)
             plan.config = plan.config.for_task(data.task)  # the run records the task and its defaults
-            trainer = _build_trainer(plan.config, data, seed, verbose)
-            run_dir, status = plan.open_run(data.class_names)
+            trainer = _build_trainer(plan.config, data, seed, verbose, engine)
+            if not role.chief:
+                return run_worker(plan, trainer, engine, _train)
+            run_dir, status = plan.open_run(data.class_names, engine.describe())
             return _run(plan, trainer, data, run_dir, status, verbose, tuple(callbacks))
     finally:
         plan.release()

@@ -54,18 +54,25 @@ class Plan:
         return self.saved is not None and (self.saved.training_ended or self.saved.stopped_early
                                            or self.saved.epochs_done >= self.epochs)
 
-    def open_run(self, classes: list[str]) -> tuple[Path, runs.RunStatus]:
-        """Creates and locks a new run directory, or marks the resumed one running."""
+    def open_run(self, classes: list[str], distribution: dict | None = None) -> tuple[Path, runs.RunStatus]:
+        """Creates and locks a new run directory, or marks the resumed one running.
+
+        ``distribution``: the engine, process count and addresses, recorded in run.json.
+        """
         if self.resuming:
             try:
-                return self.run_dir, runs.RunStatus.resumed(self.run_dir, self.initial_epoch, self.changes)
+                status = runs.RunStatus.resumed(self.run_dir, self.initial_epoch, self.changes)
+                if distribution:
+                    status.update(distribution=distribution)
+                return self.run_dir, status
             except OSError as err:  # nothing was written: the run stays as it was
                 raise runs.os_error_message(err) from None
         self.run_dir = runs.create_run_dir(self.runs_dir, self.config.name + ("-smoke" if self.smoke else ""))
         try:
             self.lock = runs.RunLock(self.run_dir)
             return self.run_dir, runs.RunStatus.start(self.run_dir, smoke=self.smoke, synthetic=self.synthetic,
-                                                      classes=list(classes), backend=self.config.backend)
+                                                      classes=list(classes), backend=self.config.backend,
+                                                      distribution=distribution or {"engine": "none"})
         except (OSError, UserError) as err:  # a full disk before the first word: leave no half run behind
             self.release()
             shutil.rmtree(self.run_dir, ignore_errors=True)
@@ -139,8 +146,11 @@ def _saved_point(run_dir: Path, config: Config, changes: list[str]) -> SavedStat
 
 
 def make_plan(config: Config | None, runs_dir, argv, smoke: bool, synthetic: bool, resume, force: bool,
-              overrides: list[str] | tuple[str, ...] = ()) -> Plan:
+              overrides: list[str] | tuple[str, ...] = (), lock: bool = True) -> Plan:
     """Decides the run's mode; for a resume, locks the run and reads where it stopped.
+
+    ``lock``: False for the processes of a distributed run other than process 0,
+    which read the run but never write it (process 0 holds the lock).
 
     Raises:
         UserError: the options contradict each other, or the run cannot be
@@ -154,11 +164,12 @@ def make_plan(config: Config | None, runs_dir, argv, smoke: bool, synthetic: boo
     if resume is None:
         return Plan(config, runs_dir, argv, smoke, synthetic)
     run_dir = runs.find_run(runs_dir, resume)
-    lock = runs.RunLock(run_dir)
+    held = runs.RunLock(run_dir) if lock else None
     try:
         config, changes = _resume_config(run_dir, config, force, overrides)
         saved = _saved_point(run_dir, config, changes)
     except BaseException:
-        lock.release()
+        if held is not None:
+            held.release()
         raise
-    return Plan(config, runs_dir, argv, run_dir=run_dir, saved=saved, changes=changes, lock=lock, resuming=True)
+    return Plan(config, runs_dir, argv, run_dir=run_dir, saved=saved, changes=changes, lock=held, resuming=True)

@@ -30,10 +30,12 @@ class FitResult:
     best_epoch: int | None = None
     best_test_metrics: dict[str, float] | None = None
     restored_best_weights: bool = False
+    weights_sha256: str | None = None  # a multi-process run: the trained weights' digest, the same on every process
 
     def as_dict(self) -> dict:
         """The result as JSON-ready data (for ``--json``)."""
-        return {
+        extra = {"weights_sha256": self.weights_sha256} if self.weights_sha256 else {}
+        return {**extra,
             "status": "completed",
             "run_dir": str(self.run_dir),
             "smoke": self.smoke,
