@@ -57,7 +57,8 @@ def test_the_spec_takes_the_objective_target_and_seed_from_the_config(config_pat
     assert (spec.metric, spec.direction, spec.target, spec.seed) == ("val_accuracy", "maximize", 3, 3)
     assert spec.study_dir.endswith("runs/studies/tiny_tune") and spec.storage.endswith("tiny_tune/study.db")
     _, smoke = spec_for(config_path, smoke=True)
-    assert smoke.target == 2 and smoke.name == "tiny_tune-smoke"
+    assert smoke.target == 2 and smoke.name == "tiny_tune-smoke" and smoke.study_dir.endswith("-tiny_tune-smoke")
+    assert os.path.isdir(smoke.study_dir)  # a new folder of its own: two smoke studies never share one
 
 
 @pytest.mark.parametrize("options, words", [

@@ -27,17 +27,17 @@ def print_tune(result, console) -> None:
     c = result.counts
     console.print(f"study {result.study}: {result.done} of {result.target} trials done ({c['complete']} complete, "
                   f"{c['pruned']} pruned, {c['fail']} failed) in {result.seconds:.1f} s; stopped: {result.stopped}",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
     if result.best:
         console.print(f"best: trial {result.best['number']}, {result.metric} {result.best['value']:.4f}  "
-                      f"(run {result.best['run_dir']})", highlight=False, markup=False)
+                      f"(run {result.best['run_dir']})", highlight=False, markup=False, soft_wrap=True)
         for key, value in result.best["params"].items():
-            console.print(f"  {key}: {value}", highlight=False, markup=False)
+            console.print(f"  {key}: {value}", highlight=False, markup=False, soft_wrap=True)
     if result.best_config:
         console.print(f"best config: {result.best_config}  (train it: dltrain fit {result.best_config})",
-                      highlight=False, markup=False)
+                      highlight=False, markup=False, soft_wrap=True)
     console.print(f"report: {result.report}; trials: dltrain runs list --runs-dir {result.study_dir}",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)
 
 
 def tune(
@@ -52,7 +52,7 @@ def tune(
              "(default: study.db in the study directory).", metavar="URL")] = None,
     timeout: Annotated[Optional[str], typer.Option(
         help="A time budget: no trial starts after it (seconds, or 90s, 30m, 2h; default: search.timeout).")] = None,
-    smoke: Annotated[bool, typer.Option("--smoke", help="A throwaway study of two trials in fit --smoke mode (CI).")] = False,
+    smoke: Annotated[bool, typer.Option("--smoke", help="A throwaway study of two trials in fit --smoke mode (CI), in a new folder each time.")] = False,
     synthetic: Annotated[bool, typer.Option("--synthetic", help="With --smoke: generated data of the dataset's shape.")] = False,
     runs_dir: RunsDirOption = DEFAULT_RUNS_DIR,
     overrides: SetOption = None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,10 +83,11 @@ def _study_name(config: Config, study: str | None, smoke: bool) -> str:
     return f"{name}-smoke" if smoke else name
 
 
-def _fresh_smoke_dir(study_dir: Path) -> None:
-    """A smoke study starts over each time: the last one's directory goes (only a smoke study's)."""
-    if study_dir.is_dir() and study_dir.name.endswith("-smoke"):
-        shutil.rmtree(study_dir)
+def _study_dir(runs_dir: str | Path, name: str, smoke: bool) -> Path:
+    """``<runs>/studies/<name>``; a smoke study gets a new ``<time>-<name>`` folder each time, so two at once never meet."""
+    if smoke:
+        return runs.create_run_dir(Path(runs_dir) / STUDIES, name)
+    return Path(runs_dir) / STUDIES / name
 
 
 def _target(config: Config, trials: int | None, smoke: bool) -> tuple[int, int | None]:
@@ -115,8 +115,8 @@ def make_spec(config_path: str | Path, config: Config, trials: int | None, runs_
         raise UserError(f"--jobs {jobs}: give the number of processes running trials at once, 1 or more")
     metric, direction = studies.objective_of(config)
     name = _study_name(config, study, smoke)
-    study_dir = Path(runs_dir) / STUDIES / name
     target, grid = _target(config, trials, smoke)
+    study_dir = _study_dir(runs_dir, name, smoke)
     budget = timeout if timeout is not None else config.search.timeout
     seed = config.search.seed if config.search.seed is not None else (config.seed or 0)
     return StudySpec(str(config_path), list(overrides), name, str(study_dir),
@@ -207,7 +207,8 @@ def tune(
         storage: an Optuna storage URL (``postgresql://user:password@host/db`` for several machines);
             default: ``study.db`` (SQLite) in the study directory.
         jobs: processes running trials at once, sharing the storage.
-        smoke: a throwaway study of two trials in ``fit --smoke`` mode (``<name>-smoke``), for CI.
+        smoke: a throwaway study of two trials in ``fit --smoke`` mode, for CI, in a new
+            ``<runs_dir>/studies/<time>-<name>-smoke/`` each time.
         synthetic: with ``smoke``, generated data of the dataset's shape.
         timeout: a time budget in seconds for this call (default: ``search.timeout``).
         overrides: ``--set`` overrides applied to the config before every trial's values.
@@ -226,8 +227,6 @@ def tune(
     config = load_config(config_path, overrides)
     spec = make_spec(config_path, config, trials, runs_dir, study, storage, smoke, synthetic, timeout, overrides,
                      quiet, jobs)
-    if smoke:
-        _fresh_smoke_dir(Path(spec.study_dir))
     Path(spec.study_dir).mkdir(parents=True, exist_ok=True)
     store = studies.open_storage(spec.storage)
     the_study = studies.load_or_create(spec, config, storage=store)
