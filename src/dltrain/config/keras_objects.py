@@ -1,7 +1,11 @@
 """Keras objects in a config: ``Name`` or ``{Name: {argument: value}}``, checked against Keras's registries.
 
 Every config section derives from :class:`Section` (unknown keys are errors).
-Names are checked with :mod:`dltrain.keras_names`, without importing Keras.
+Names are checked with :mod:`dltrain.keras_names`, without importing Keras —
+also those of the objects inside another object's arguments
+(``kernel_regularizer: {L1L2: {l1: 0.01}}``, see :func:`nested_problems`),
+which :func:`convert_nested` hands to a builder (:mod:`dltrain.models.objects`
+builds them with Keras, :mod:`dltrain.script` writes them as Python).
 """
 
 from __future__ import annotations

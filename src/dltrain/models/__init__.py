@@ -2,7 +2,9 @@
 
 Every name resolves through Keras's own registries (``keras.layers``,
 ``keras.losses.get``, ``keras.optimizers.get``, ``keras.metrics.get``,
-``keras.callbacks``); nothing here lists Keras's objects again. Keras's own
+``keras.callbacks``, and for objects inside arguments ``keras.regularizers.get``
+and the like, in :mod:`dltrain.models.objects`); nothing here lists Keras's
+objects again. Keras's own
 errors (a wrong argument, an impossible shape) come back as :class:`UserError`
 pointing at the config line that caused them.
 
