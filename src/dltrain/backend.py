@@ -63,7 +63,7 @@ def check_backend(name: str) -> None:
         raise _wrong_backend(name, loaded)
 
 
-def backend_of_run(runs_dir: str | Path, resume: str) -> str:
+def backend_of_run(runs_dir: str | Path, resume: str | None) -> str:
     """The backend a run was trained with (from its config.yaml), for ``fit --resume``.
 
     A run whose config cannot be read gets the default: ``fit`` then reports
@@ -72,6 +72,8 @@ def backend_of_run(runs_dir: str | Path, resume: str) -> str:
     from dltrain import runs
     from dltrain.config import load_config
 
+    if resume is None:
+        return DEFAULT  # fit then says it needs a CONFIG or --resume
     try:
         run_dir = runs.find_run(Path(runs_dir), resume)
         return load_config(run_dir / runs.CONFIG).backend

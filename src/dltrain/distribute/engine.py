@@ -16,6 +16,7 @@ samples in all, split across devices and processes.
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 
 from dltrain.config import Config
@@ -73,6 +74,27 @@ def _jax_data_parallel(config: Config, role: ProcessRole, seed: int) -> Engine:
     return Engine(name, role, devices=len(devices), sharded=True)
 
 
+CPU_DEVICES = "DLTRAIN_CPU_DEVICES"  # TensorFlow, mirrored: split the CPU into N logical devices (to try it)
+
+
+def _split_cpu() -> None:
+    """With ``DLTRAIN_CPU_DEVICES=N``: N logical CPU devices for MirroredStrategy on a machine without GPUs.
+
+    TensorFlow's own ``tf.config.set_logical_device_configuration``; it must
+    run before TensorFlow initialises its devices. (On jax, JAX's own
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=N`` does the same.)
+    """
+    count = os.environ.get(CPU_DEVICES)
+    if not count or tf.config.list_physical_devices("GPU"):
+        return
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * int(count))
+    except RuntimeError as err:  # TensorFlow already initialised: say so rather than train on one device
+        raise UserError(f"{CPU_DEVICES}={count} cannot apply: TensorFlow's devices are already initialised in "
+                        f"this process ({err})") from None
+
+
 def start_engine(config: Config, role: ProcessRole, seed: int) -> Engine:
     """Sets up the config's engine; for multi_worker, joins the other processes (blocks until they come).
 
@@ -85,6 +107,7 @@ def start_engine(config: Config, role: ProcessRole, seed: int) -> Engine:
     if keras.backend.backend() == "jax":
         return _jax_data_parallel(config, role, seed)
     if mode == "mirrored":
+        _split_cpu()
         strategy = tf.distribute.MirroredStrategy()
         return Engine("tf.distribute.MirroredStrategy", role, devices=strategy.num_replicas_in_sync,
                       strategy=strategy)

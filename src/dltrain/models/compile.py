@@ -59,7 +59,23 @@ def use_xla(config: Config, model: keras.Model) -> bool:
         return bool(choice)
     if config.training.deterministic:
         return False
+    if config.training.distribute == "mirrored" and keras.backend.backend() == "tensorflow":
+        # XLA cannot reach MirroredStrategy's per-device variables from one device (TensorFlow's XLA
+        # known issues, "tf.Variable on a different device"; seen here with two logical CPUs, TF 2.21).
+        return False
     return all(type(layer).__name__ in XLA_FRIENDLY for layer in model.layers)
+
+
+def steps_per_execution(config: Config) -> int:
+    """The config's steps per execution; 1 under TensorFlow's MirroredStrategy.
+
+    Keras 3.15.1's multi-step loop (``multi_step_on_iterator``) failed under
+    MirroredStrategy here ("You must feed a value for placeholder tensor",
+    two logical CPUs, TF 2.21); one step per execution trained. The updates are the same.
+    """
+    if config.training.distribute == "mirrored" and keras.backend.backend() == "tensorflow":
+        return 1
+    return config.training.steps_per_execution
 
 
 def compile_model(model: keras.Model, config: Config, inference: bool = False,
@@ -84,7 +100,7 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False,
         optimizer=optimizer or make_optimizer(config),
         loss=loss,
         metrics=metrics,
-        steps_per_execution=config.training.steps_per_execution,
+        steps_per_execution=steps_per_execution(config),
         jit_compile=False if inference else use_xla(config, model),
     )
     return model

@@ -41,7 +41,8 @@ class EpochStats(keras.callbacks.Callback):
         self.seconds = time.perf_counter() - self._start
         if logs is None:
             return
-        logs["learning_rate"] = float(keras.ops.convert_to_tensor(self.model.optimizer.learning_rate))
+        # convert_to_numpy: under MirroredStrategy the learning rate is a MirroredVariable, which float() refuses
+        logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
         # With oneDNN a Dense(relu) can turn NaN inputs into 0s: the loss stays
         # finite while the weights are NaN. Check them once an epoch, reduced
         # on the device: no host copy of every weight.

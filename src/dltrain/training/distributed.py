@@ -30,19 +30,30 @@ from dltrain.training.resume import restore_training
 from dltrain.training.results import FitResult
 
 
-def shard_data(data: DataBundle, engine: Engine, config: Config) -> None:
-    """Gives the bundle this process's share of full batches (jax engines); refuses splits under one batch."""
+def _validation_batch(n_val: int, batch: int, devices: int) -> int:
+    """Validation's global batch: the training one, or for a smaller split the most samples all devices share.
+
+    Validation metrics are means over samples, so its batch size changes nothing but speed.
+    """
+    return batch if n_val >= batch else (n_val // devices) * devices
+
+
+def shard_data(data: DataBundle, engine: Engine, config: Config, smoke: bool = False) -> None:
+    """Gives the bundle this process's share of full batches (jax engines); refuses splits too small to share."""
     if not engine.sharded:
         return
     batch, role = config.training.batch_size, engine.role
-    for split, n in (("training", data.n_train), ("validation", data.n_val)):
-        if 0 < n < batch:
-            raise config.error(f"the {split} split has {n} samples, fewer than one global batch of {batch}: "
-                               "distributed steps take full batches only; lower batch_size", "training",
-                               "batch_size")
+    val_batch = _validation_batch(data.n_val, batch, engine.devices)
+    for split, n, needed in (("training", data.n_train, batch), ("validation", data.n_val, engine.devices)):
+        if 0 < n < needed or (split == "validation" and n and not val_batch):
+            sliced = " (a --smoke run takes a slice of the data)" if smoke else ""
+            raise config.error(f"the {split} split has {n} samples{sliced}, fewer than one global batch of "
+                               f"{needed}: distributed steps take full batches only; lower batch_size",
+                               "training", "batch_size")
     data.train = sharded(data.train, data.n_train, batch, role.num_processes, role.process_id)
     if data.validation is not None:
-        data.validation = sharded_evaluation(data.validation, batch, role.num_processes, role.process_id)
+        validation = data.validation if val_batch == batch else data.validation.unbatch().batch(val_batch)
+        data.validation = sharded_evaluation(validation, val_batch, role.num_processes, role.process_id)
 
 
 class Heartbeat(keras.callbacks.Callback):

@@ -247,7 +247,7 @@ def fit(
             engine = start_engine(plan.config, role, seed)
             stage("reading the data", verbose)
             data = load_bundle(plan.config, seed, smoke, synthetic)
-            shard_data(data, engine, plan.config)
+            shard_data(data, engine, plan.config, smoke)
             plan.config = plan.config.for_task(data.task)  # the run records the task and its defaults
             trainer = _build_trainer(plan.config, data, seed, verbose, engine)
             if not role.chief:
