@@ -207,7 +207,7 @@ def _checked(command: str, shown: list[str], workdir: Path, capsys) -> None:
 def test_every_dltrain_command_in_the_readme_runs(command, workdir, monkeypatch, capsys):
     monkeypatch.chdir(workdir)
     if "$c" in command:  # the CI loop's body: one config here, every config in .ci/run
-        command = command.replace('"$c"', "configs/digits_mlp.yaml")
+        command = command.replace('"$c"', "configs/mnist_dense.yaml")
     if "--format onnx" in command:
         pytest.importorskip("tf2onnx")
     if command.startswith("dltrain validate configs/") and not all(p.exists() for p in GENERATED_DATA.values()):

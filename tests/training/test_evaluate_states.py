@@ -99,3 +99,15 @@ def test_sigterm_before_the_first_epoch_offers_no_resume(write_config, npz_file,
     assert "nothing to resume" in capsys.readouterr().err
     assert run(["evaluate", str(run_dir)]) == 2
     assert "no epoch completed, so it has no model" in capsys.readouterr().err
+
+
+def test_ctrl_c_before_a_fit_has_a_run_says_so(tmp_path, capsys, monkeypatch):
+    import dltrain.config
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dltrain.config, "load_config", interrupted)  # Ctrl-C while the config and data load
+    assert run(["fit", str(tmp_path / "any.yaml"), "--runs-dir", str(tmp_path / "runs")]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted before training started; no run was written"
+    assert not (tmp_path / "runs").exists()

@@ -68,7 +68,7 @@ def _interrupted_hint(err: Interrupted) -> str:
                                           f"  dltrain fit --resume {err.run_dir}")
 
 
-def _failure(err: BaseException) -> tuple[int, dict, str | None]:
+def _failure(err: BaseException, command: str = "") -> tuple[int, dict, str | None]:
     """The exit code, the JSON document and the stderr text for an error that ends a command."""
     if isinstance(err, UserError):
         return EXIT_USER_ERROR, {"status": "error", "errors": [problem_dict(p) for p in err.problems]}, None
@@ -79,7 +79,9 @@ def _failure(err: BaseException) -> tuple[int, dict, str | None]:
         data = {"status": "interrupted", "signal": err.signal_name, "run_dir": str(err.run_dir),
                 "resumable": getattr(err, "resumable", True), "hint": _interrupted_hint(err)}
         return code, data, f"interrupted ({err.signal_name}); {_interrupted_hint(err)}"
-    return EXIT_INTERRUPTED, {"status": "interrupted"}, "interrupted"  # Ctrl-C outside training
+    # Ctrl-C outside training (for fit: while loading TensorFlow or the data, before its run directory exists).
+    text = "interrupted before training started; no run was written" if command == "fit" else "interrupted"
+    return EXIT_INTERRUPTED, {"status": "interrupted"}, text
 
 
 def run(args: list[str] | None = None) -> int:
@@ -99,8 +101,10 @@ def run(args: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if args is None else args)
     try:
         result = app(args=args, standalone_mode=False, prog_name="dltrain")
+        if result == EXIT_INTERRUPTED:  # Typer turns a Ctrl-C outside training into a silent exit 130
+            raise KeyboardInterrupt
     except (UserError, TrainingFailed, Interrupted, KeyboardInterrupt, typer.Abort) as err:
-        code, data, text = _failure(err)
+        code, data, text = _failure(err, args[0] if args else "")
         if "--json" in args:
             print_json(data)
         elif isinstance(err, UserError):
