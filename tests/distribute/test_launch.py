@@ -112,13 +112,13 @@ def test_two_processes_train_digits_and_only_process_0_writes(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_a_killed_process_ends_the_launch_with_one_line_naming_it(tmp_path: Path):
+def test_a_killed_process_ends_the_launch_with_one_line_and_the_group_resumes(tmp_path: Path):
     launcher = subprocess.Popen([*CLI, "launch", "--workers", "2", str(DIGITS), "--set", "backend=jax",
-                                 "--set", "training.epochs=50", "--runs-dir", str(tmp_path), "--grace", "2"],
+                                 "--set", "training.epochs=5", "--runs-dir", str(tmp_path), "--grace", "2"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         for line in launcher.stdout:
-            if line.startswith("[0] training"):
+            if line.startswith("[0] Epoch 1/5"):  # one epoch's state is saved
                 break
         workers = {index: pid for pid, index in _children_of(launcher.pid).items()}
         os.kill(workers["1"], signal.SIGKILL)
@@ -136,3 +136,16 @@ def test_a_killed_process_ends_the_launch_with_one_line_naming_it(tmp_path: Path
     assert lines[-1].startswith(f"error: launch: process 1 (pid {workers['1']}) was killed by SIGKILL"), stderr
     assert not _children_of(launcher.pid)
     print(f"launch exited {seconds:.1f} s after the kill")
+
+    (run,) = list(tmp_path.iterdir())
+    done_before = json.loads((run / "state" / "latest.json").read_text())["epochs_done"]
+    assert 1 <= done_before < 5
+    resumed = subprocess.run([*CLI, "launch", "--workers", "2", "--resume", str(run), "--runs-dir", str(tmp_path),
+                              "--grace", "2", "--stall-timeout", "120"], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "completed" and info["resumes"][-1]["from_epoch"] == done_before
+    history = (run / "history.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in history[1:]] == ["0", "1", "2", "3", "4"]  # each epoch once
+    worker = re.search(r"^\[1\] weights sha256: ([0-9a-f]{64})$", resumed.stdout, re.M)
+    assert worker and worker.group(1) == info["weights_sha256"]
