@@ -191,7 +191,10 @@ metrics: [accuracy]
 def test_set_reaches_into_a_keras_object_written_as_a_bare_name(write_config, override, check):
     config = load_config(write_config(BARE_NAMES), [override])
     assert check(config)
-    assert config.origins[tuple(config.origins)[-1]] == (f"--set {override}", None)
+    path = override.split("=")[0].replace("[", ".").replace("]", "").split(".")
+    written = tuple(int(p) if p.isdigit() else p for p in path)
+    for depth in (len(written), len(written) - 2):  # the value, and the object the --set turned into a mapping
+        assert config.origin_of(written[:depth]) == (f"--set {override}", None), written[:depth]
 
 
 @pytest.mark.parametrize(

@@ -259,14 +259,15 @@ def apply_override(data: dict, origins: dict[tuple, Origin], text: str) -> None:
         message = err.problems[0].message.removeprefix("YAML syntax error: ").removeprefix("YAML error: ")
         raise UserError(f"--set {text[:200]}: the value is not valid YAML ({message}); quote it") from None
     node: Any = data
+    converted: list[tuple] = []  # bare-name Keras objects the path made mappings: the --set now writes them
     for i, part in enumerate(path[:-1]):
         if isinstance(node, list):
             if not isinstance(part, int) or not 0 <= part < len(node):
                 raise UserError(f"--set {text}: {format_key(path[: i + 1])} is not an item of the list (it has {len(node)})")
-            _open_section(node, part, path[i + 1:], path[: i + 1], text)
+            converted += [path[: i + 1]] if _open_section(node, part, path[i + 1:], path[: i + 1], text) else []
             node = node[part]
         elif isinstance(node, dict):
-            _open_section(node, part, path[i + 1:], path[: i + 1], text)
+            converted += [path[: i + 1]] if _open_section(node, part, path[i + 1:], path[: i + 1], text) else []
             node = node[part]
         else:
             raise UserError(f"--set {text}: {format_key(path[:i])} holds a value, not a section")
@@ -279,6 +280,7 @@ def apply_override(data: dict, origins: dict[tuple, Origin], text: str) -> None:
     for p in [p for p in origins if p[: len(path)] == path]:
         del origins[p]
     origins[path] = where
+    origins.update({p: where for p in converted})
     if isinstance(value, (dict, list)):
         for sub in _leaf_paths(value, path):
             origins[sub] = where
@@ -309,8 +311,10 @@ def _other_object(value: Any, next_part: Any, where: tuple) -> bool:
     return isinstance(value, dict) and len(value) == 1 and next_part not in value
 
 
-def _open_section(node: dict | list, part: Any, rest: tuple, where: tuple, text: str) -> None:
+def _open_section(node: dict | list, part: Any, rest: tuple, where: tuple, text: str) -> bool:
     """Makes ``node[part]`` a mapping or list an override can step into, or says why it cannot be one.
+
+    Returns True when it turned a Keras object written as a bare name into a mapping.
 
     A Keras object written as a bare name (`optimizer: sgd`) becomes
     `{SGD: {}}` when the path names it (`optimizer.SGD.learning_rate=0.05`),
@@ -321,6 +325,7 @@ def _open_section(node: dict | list, part: Any, rest: tuple, where: tuple, text:
         node[part] = {}  # a section the file leaves to its defaults
     elif isinstance(value, str) and _same_name(value, next_part):
         node[part] = {next_part: {}}
+        return True
     elif _other_object(value, next_part, where):
         shown = value if isinstance(value, str) else next(iter(value))
         key, raw = format_key(where), text.partition("=")[2].strip()
@@ -332,6 +337,7 @@ def _open_section(node: dict | list, part: Any, rest: tuple, where: tuple, text:
                         f"--set '{key}={{{next_part}: {args}}}'")
     elif not isinstance(value, (dict, list)):
         raise UserError(f"--set {text}: {format_key(where)} holds a value, not a section")
+    return False
 
 
 def _leaf_paths(value: Any, path: tuple) -> list[tuple]:
