@@ -64,16 +64,12 @@ class TuneResult:
     def as_dict(self) -> dict:
         """JSON-ready (for ``--json``)."""
         return {"status": "completed" if self.ok else "failed", "study": self.study, "study_dir": str(self.study_dir),
-                "storage": _public(self.storage), "objective": {"metric": self.metric, "direction": self.direction},
+                "storage": studies.safe_url(self.storage), "objective": {"metric": self.metric, "direction": self.direction},
                 "target": self.target, "done": self.done, "counts": self.counts, "stopped": self.stopped,
                 "seconds": round(self.seconds, 1), "smoke": self.smoke, "best": self.best,
                 "best_config": str(self.best_config) if self.best_config else None,
                 "report": str(self.report) if self.report else None, "plots": [str(p) for p in self.plots],
                 "marked_failed": self.marked_failed}
-
-
-def _public(url: str) -> str:
-    return studies._safe_url(url)  # noqa: SLF001  (the one place that hides a password)
 
 
 def _study_name(config: Config, study: str | None, smoke: bool) -> str:

@@ -107,12 +107,12 @@ def open_storage(url: str):
             return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_SECONDS,
                                               grace_period=GRACE_SECONDS)
     except Exception as err:  # noqa: BLE001  (SQLAlchemy's and the drivers' errors have no common type)
-        raise UserError(f"cannot open the study storage {_safe_url(url)}: {type(err).__name__}: "
+        raise UserError(f"cannot open the study storage {safe_url(url)}: {type(err).__name__}: "
                         f"{str(err).splitlines()[0][:200]}; check the URL and that the database is reachable") from None
 
 
-def _safe_url(url: str) -> str:
-    """A storage URL without its password."""
+def safe_url(url: str) -> str:
+    """A storage URL without its password (for messages and study.json)."""
     head, sep, tail = url.partition("@")
     if not sep or "://" not in head:
         return url
@@ -179,7 +179,7 @@ def load_or_create(spec: StudySpec, config: Config, sampler=None, storage=None):
         study.set_user_attr("optuna_version", optuna.__version__)
     elif recorded != wanted:
         changes = _differences(recorded, wanted)
-        raise UserError(f"study '{spec.name}' in {_safe_url(spec.storage)} searches another config "
+        raise UserError(f"study '{spec.name}' in {safe_url(spec.storage)} searches another config "
                         f"({'; '.join(changes[:5])}{'; ...' if len(changes) > 5 else ''}); undo the change to "
                         "continue it, or start a new study with --study NAME", file=spec.config_path)
     return study

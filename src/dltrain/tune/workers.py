@@ -1,8 +1,9 @@
 """``--jobs N``: N worker processes running trials of one study, sharing its storage.
 
-Each worker is a fresh Python (``python -m dltrain.tune.workers SPEC INDEX``)
-that runs :func:`dltrain.tune.runner.run_trials`: TensorFlow is not forked,
-and each worker holds its own model. They share only the Optuna storage
+Each worker is a fresh Python (``python -m dltrain.tune.workers INDEX``) that
+runs :func:`dltrain.tune.runner.run_trials`: TensorFlow is not forked, and each
+worker holds its own model. The study's spec travels in ``$DLTRAIN_TUNE_SPEC``,
+never on a command line, where ``ps`` would show a database's password. They share only the Optuna storage
 (SQLite waits up to ``SQLITE_TIMEOUT`` seconds for another's write lock). On
 Linux a worker gets SIGTERM when the ``dltrain tune`` that started it dies, so
 a killed study leaves no orphan training on; its trial is then marked failed.
@@ -11,12 +12,15 @@ a killed study leaves no orphan training on; its trial is then marked failed.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+
 from dltrain.errors import Interrupted, UserError
 from dltrain.tune.study import StudySpec
 
+SPEC_VARIABLE = "DLTRAIN_TUNE_SPEC"
 EXIT_CODES = {"target": 0, "time budget": 0, "grid done": 0, "failures": 1}
 
 
@@ -32,8 +36,8 @@ def _die_with_parent() -> None:
 
 def start_workers(spec: StudySpec, jobs: int) -> list[subprocess.Popen]:
     """Starts ``jobs`` worker processes for the spec's study."""
-    text = json.dumps(spec.as_dict())
-    return [subprocess.Popen([sys.executable, "-m", "dltrain.tune.workers", text, str(index)],
+    env = {**os.environ, SPEC_VARIABLE: json.dumps(spec.as_dict())}
+    return [subprocess.Popen([sys.executable, "-m", "dltrain.tune.workers", str(index)], env=env,
                              preexec_fn=_die_with_parent) for index in range(jobs)]
 
 
@@ -52,7 +56,7 @@ def wait_for(workers: list[subprocess.Popen]) -> list[int]:
 
 
 def main(argv: list[str]) -> int:
-    """A worker: runs trials of the study in SPEC (JSON) as worker INDEX; the exit code says why it stopped."""
+    """A worker: runs trials of the study in ``$DLTRAIN_TUNE_SPEC`` as worker INDEX; the exit code says why it stopped."""
     from dltrain.quiet import silence_native_stderr
 
     silence_native_stderr()  # before TensorFlow is imported: it prints while loading
@@ -62,9 +66,9 @@ def main(argv: list[str]) -> int:
         raise KeyboardInterrupt("SIGTERM")
 
     signal.signal(signal.SIGTERM, terminated)
-    spec = StudySpec(**json.loads(argv[0]))
+    spec = StudySpec(**json.loads(os.environ[SPEC_VARIABLE]))
     try:
-        return EXIT_CODES[run_trials(spec, worker=int(argv[1]))]
+        return EXIT_CODES[run_trials(spec, worker=int(argv[0]))]
     except UserError as err:
         for problem in err.problems:
             print(f"error: {problem}", file=sys.stderr, flush=True)
