@@ -125,7 +125,7 @@ def _resume_command(spec: StudySpec, runs_dir, study: str | None, storage: str |
     parts += [f"--set '{o}'" for o in spec.overrides]
     parts += [f"--study {study}"] if study else []
     parts += [f"--runs-dir {runs_dir}"] if str(runs_dir) != "runs" else []
-    parts += [f"--storage '{storage}'"] if storage else []
+    parts += [f"--storage '{studies.safe_url(storage)}'"] if storage else []  # a password is not printed
     return " ".join(parts)
 
 
