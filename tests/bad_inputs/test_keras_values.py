@@ -24,7 +24,7 @@ CASES = {
     "optimizer argument not a number": (NPZ + MODEL + "optimizer: {Adam: {beta_1: hello}}\n",
                                         ":3: optimizer: Adam: beta_1 must be a number"),
     "learning rate a word": (NPZ + MODEL + "optimizer: {Adam: {learning_rate: fast}}\n",
-                             ":3: optimizer: Adam: learning_rate must be a number"),
+                             ":3: optimizer.Adam.learning_rate: must be a number or a learning-rate schedule"),
     "noise_shape of the wrong rank": (
         NPZ + "model:\n  type: sequential\n  layers:\n    - Flatten: {}\n    - Dropout: {rate: 0.5, noise_shape: [1, 2, 3, 4]}\n"
         "    - Dense: {units: 3, activation: softmax}\n", ":4: model.layers: the model fails on a batch"),

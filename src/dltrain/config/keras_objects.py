@@ -190,6 +190,10 @@ def nested_problems(kwargs: dict, path: tuple = ()) -> list[tuple[tuple, str]]:
         if found is not None:
             family, name, args = found
             problems += _name_problems(family, name, args, here) + nested_problems(args, (*here, name))
+        elif family == "schedules" and isinstance(value, str):  # Keras takes no schedule by a bare name
+            problems.append((here, f"must be a number or a learning-rate schedule written `{{Name: {{argument: "
+                                   f"value}}}}` (e.g. `{{ExponentialDecay: {{initial_learning_rate: 0.01, "
+                                   f"decay_steps: 1000, decay_rate: 0.9}}}}`); got {value!r}"))
         elif family and isinstance(value, str):
             problems += _name_problems(family, value, {}, here)
         elif family and isinstance(value, dict) and "class_name" not in value:
