@@ -3,6 +3,7 @@
     python bench/run.py                # full: 5 epochs, 3 interleaved pairs per model -> bench/RESULTS.md
     python bench/run.py --short        # CI, ~3 min: 1 pair, 2 epochs, 6,000 samples -> bench/.cache/RESULTS-short.md
     python bench/run.py --scaling      # epoch time vs data size and batch size (MLP) -> its own section of RESULTS.md
+    python bench/run.py --backends tensorflow,jax  # dltrain on both Keras backends, side by side
     python bench/run.py --help         # every option (--models, --epochs, --pairs, --samples, --out, ...)
 
 What it does:
@@ -285,7 +286,7 @@ def run_seed(model: Model, epochs: int, samples: int | None, batch_size: int | N
 
 
 def run_dltrain(model: Model, epochs: int, samples: int | None, batch_size: int | None, work: Path, tag: str,
-                seed: int = 42) -> Run:
+                seed: int = 42, backend: str = "tensorflow") -> Run:
     """Runs ``dltrain fit CONFIG --json`` once, on an npz holding only the first ``samples`` images.
 
     The seed scripts are unseeded, so every run of theirs starts from other
@@ -293,7 +294,7 @@ def run_dltrain(model: Model, epochs: int, samples: int | None, batch_size: int 
     accuracies on both sides sample the same spread, not one lucky or unlucky seed.
     """
     args = ["-m", "dltrain.cli", "fit", model.config, "--set", f"training.epochs={epochs}", "--set", f"seed={seed}",
-            "--json", "--runs-dir", str(work / "runs")]
+            "--set", f"backend={backend}", "--json", "--runs-dir", str(work / "runs")]
     if batch_size is not None:
         args += ["--set", f"training.batch_size={batch_size}"]
     timings = work / f"{tag}.json"
@@ -311,15 +312,20 @@ def run_dltrain(model: Model, epochs: int, samples: int | None, batch_size: int 
 
 
 def interleaved(model: Model, epochs: int, pairs: int, samples: int | None, batch_size: int | None,
-                work: Path) -> tuple[list[Run], list[Run]]:
-    """Seed, dltrain, seed, dltrain, ...: ``pairs`` runs of each, alternating."""
-    seed_runs, dltrain_runs = [], []
+                work: Path, backends: tuple[str, ...] = ("tensorflow",)) -> tuple[list[Run], dict[str, list[Run]]]:
+    """Seed, dltrain on each backend, seed, ...: ``pairs`` runs of each, alternating.
+
+    Returns the seed's runs and dltrain's runs by backend.
+    """
+    seed_runs, dltrain_runs = [], {backend: [] for backend in backends}
     for i in range(pairs):
         tag = f"{Path(model.config).stem}-n{samples or 'all'}-b{batch_size or 'cfg'}-{i}"
         log(f"  pair {i + 1}/{pairs}: seed {model.seed}")
         seed_runs.append(run_seed(model, epochs, samples, batch_size, work, f"{tag}-seed"))
-        log(f"  pair {i + 1}/{pairs}: dltrain fit {model.config}")
-        dltrain_runs.append(run_dltrain(model, epochs, samples, batch_size, work, f"{tag}-dltrain", seed=i + 1))
+        for backend in backends:
+            log(f"  pair {i + 1}/{pairs}: dltrain fit {model.config} (backend {backend})")
+            dltrain_runs[backend].append(run_dltrain(model, epochs, samples, batch_size, work,
+                                                     f"{tag}-dltrain-{backend}", seed=i + 1, backend=backend))
     return seed_runs, dltrain_runs
 
 
@@ -424,6 +430,22 @@ def model_table(name: str, model: Model, seed: list[Run], dl: list[Run], samples
     return head + markdown(rows)
 
 
+def backend_table(name: str, model: Model, by_backend: dict[str, list[Run]], samples: int) -> str:
+    """dltrain's runs of one model side by side, one column per Keras backend."""
+    backends = list(by_backend)
+    first = epoch_median(by_backend[backends[0]])
+    rows = [("", *backends),
+            (f"median epoch s ({steady_epochs(len(by_backend[backends[0]][0].epoch_s))})",
+             *(epoch_cell(by_backend[b]) for b in backends)),
+            (f"epoch time / {backends[0]}'s", *(ratio(epoch_median(by_backend[b]), first) for b in backends)),
+            ("training samples/s", *(f"{samples / epoch_median(by_backend[b]):,.0f}" for b in backends)),
+            ("peak RSS MiB", *(f"{statistics.median(r.rss_mib for r in by_backend[b]):,.0f}" for b in backends)),
+            ("test accuracy", *(spread([r.accuracy for r in by_backend[b]], 4) for b in backends)),
+            ("process wall s (start-up, data, epochs, test)",
+             *(spread([r.wall_s for r in by_backend[b]], 1) for b in backends))]
+    return f"### {name}: `dltrain fit {model.config}` on each backend\n\n" + markdown(rows)
+
+
 def startup_table(results: list[tuple[str, list[float], set[int]]]) -> str:
     """The Markdown table of start-up times; a failing command is flagged (its time means little)."""
     rows = [(f"`{name}`", spread(walls, 2) + ("" if codes == {0} else f" (exit {sorted(codes)})"))
@@ -516,8 +538,12 @@ def comparison(args: argparse.Namespace, work: Path) -> str:
     tables = []
     for name in args.models:
         log(f"{name}: {args.pairs} pair(s) of {args.epochs} epochs on {samples:,} samples")
-        seed, dl = interleaved(MODELS[name], args.epochs, args.pairs, args.samples, None, work)
-        tables.append(model_table(name, MODELS[name], seed, dl, samples, peak["best_gflops"]))
+        seed, by_backend = interleaved(MODELS[name], args.epochs, args.pairs, args.samples, None, work,
+                                       tuple(args.backends))
+        tables.append(model_table(name, MODELS[name], seed, by_backend[args.backends[0]], samples,
+                                  peak["best_gflops"]))
+        if len(args.backends) > 1:
+            tables.append(backend_table(name, MODELS[name], by_backend, samples))
     log("start-up ...")
     startup = startup_times(args.startup_reps)
     return "\n".join([
@@ -538,8 +564,9 @@ def scaling(args: argparse.Namespace, work: Path) -> str:
     grid = [(n, 128) for n in args.sizes] + [(max(args.sizes), b) for b in args.batch_sizes]
     for n, batch in dict.fromkeys(grid):  # in order, without the repeated (largest, 128) cell
         log(f"scaling: {n:,} samples, batch {batch}")
-        cells[n, batch] = interleaved(model, args.epochs, args.pairs, None if n == TRAIN_SAMPLES else n,
-                                      None if batch == 128 else batch, work)
+        seed, by_backend = interleaved(model, args.epochs, args.pairs, None if n == TRAIN_SAMPLES else n,
+                                       None if batch == 128 else batch, work, (args.backends[0],))
+        cells[n, batch] = seed, by_backend[args.backends[0]]
     rows = [("training samples", "batch", "seed epoch s", "dltrain epoch s", "dltrain/seed",
              "seed samples/s", "dltrain samples/s")]
     for (n, batch), (seed, dl) in cells.items():
@@ -573,6 +600,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="--scaling batch sizes (default 32,128,512)")
     parser.add_argument("--startup-reps", type=int, help="runs of each start-up command (default 5; --short 3)")
     parser.add_argument("--out", type=Path, help="Markdown file (default bench/RESULTS.md)")
+    parser.add_argument("--backends", type=lambda s: s.split(","), default=["tensorflow"],
+                        help="Keras backends dltrain runs on, side by side (e.g. tensorflow,jax); the first one is "
+                             "compared with the seed scripts (default tensorflow)")
     args = parser.parse_args(argv)
     defaults = dict(epochs=2, pairs=1, samples=6000, startup_reps=3) if args.short else dict(
         epochs=5, pairs=3, samples=None, startup_reps=5)
@@ -584,6 +614,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     unknown = set(args.models) - set(MODELS)
     if unknown:
         parser.error(f"unknown model(s) {', '.join(sorted(unknown))}; choose from {', '.join(MODELS)}")
+    if set(args.backends) - {"tensorflow", "jax"}:
+        parser.error("--backends takes tensorflow and/or jax")
     if min(args.epochs, args.pairs, args.startup_reps) < 1:
         parser.error("--epochs, --pairs and --startup-reps must be at least 1")
     return args
