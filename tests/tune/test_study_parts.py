@@ -56,6 +56,9 @@ def test_the_spec_takes_the_objective_target_and_seed_from_the_config(config_pat
     _, spec = spec_for(config_path)
     assert (spec.metric, spec.direction, spec.target, spec.seed) == ("val_accuracy", "maximize", 3, 3)
     assert spec.study_dir.endswith("runs/studies/tiny_tune") and spec.storage.endswith("tiny_tune/study.db")
+    _, shared = spec_for(config_path, storage="postgresql://me:secret@db/optuna", study="shared")
+    assert shared.storage == "postgresql://me:secret@db/optuna" and shared.name == "shared"
+    assert studies.safe_url(shared.storage) == "postgresql://me:***@db/optuna"  # what study.json and hints show
     _, smoke = spec_for(config_path, smoke=True)
     assert smoke.target == 2 and smoke.name == "tiny_tune-smoke" and smoke.study_dir.endswith("-tiny_tune-smoke")
     assert os.path.isdir(smoke.study_dir)  # a new folder of its own: two smoke studies never share one
