@@ -222,3 +222,23 @@ def test_xla_only_where_it_measured_faster(config, shape, expected):
 
     cfg = config_from_data(config)
     assert use_xla(cfg, build_model(cfg, shape, 3, "sparse")) is expected
+
+
+@pytest.mark.parametrize(("samples", "epochs", "expected"), [
+    (60_000, 20, True),  # the seed MLP: ~4.8 TFLOP of training repays the compile
+    (60_000, 2, True),   # two of its epochs: 482 GFLOP
+    (60_000, 1, False),  # one: 241 GFLOP, about what the compile costs
+    (5_000, 8, False),   # a few thousand samples for a few epochs: 161 GFLOP
+    (1_024, 20, False),  # a smoke run's slice
+])
+def test_auto_xla_waits_for_a_training_long_enough_to_repay_the_compile(samples, epochs, expected):
+    from dltrain.models import build_model as build
+    from dltrain.models.compile import XLA_MIN_TRAINING_FLOPS, training_flops, use_xla
+
+    cfg = config_from_data({"model": {"type": "mlp", "hidden_units": [512, 512], "dropout": 0.2},
+                            "training": {"epochs": epochs}})
+    model = build(cfg, (784,), 10, "sparse")
+    assert model.count_params() == 669_706
+    assert (training_flops(model, samples, epochs) >= XLA_MIN_TRAINING_FLOPS) is expected
+    assert use_xla(cfg, model, samples) is expected
+    assert use_xla(cfg, model) is True  # without a data size: the layers alone decide

@@ -197,8 +197,9 @@ class TrainingConfig(Section):
     jit_compile: bool | Literal["auto"] = Field(
         "auto",
         description="XLA compilation (Keras's compile argument). auto: on for models of dense layers only "
-        "(measured faster on CPU), off for convolutional and recurrent ones (XLA made the CNN slower on CPU, "
-        "tensorflow#58142) and in deterministic mode.",
+        "(measured faster on CPU) whose training is long enough to repay the compile (250 GFLOP: see Speed), "
+        "off for convolutional and recurrent ones (XLA made the CNN slower on CPU, tensorflow#58142) and in "
+        "deterministic mode; always on with the JAX backend.",
     )
     class_weight: Literal["balanced"] | dict[Annotated[str, BeforeValidator(_label_key)], Annotated[float, Field(gt=0)]] | None = Field(
         None,

@@ -51,19 +51,43 @@ def make_optimizer(config: Config) -> keras.optimizers.Optimizer:
 # seed CNN ~75 % slower (tensorflow#58142). Anything else stays off.
 XLA_FRIENDLY = {"Dense", "Dropout", "Flatten", "Activation", "BatchNormalization", "Reshape", "InputLayer"}
 
+# Compiling with XLA costs seconds before the first step: measured here (2 cores, TF 2.21),
+# 1.5-3 s more in the seed MLP's first epoch and 8-10 s in the digits MLP's, whose steps XLA
+# did not make faster at all (its matrices are too small). The seed MLP's ~5 s epoch (241
+# GFLOP of training) saves ~40 %, so the compile is repaid within about one such epoch:
+# below this much training arithmetic (smoke runs, small tables, tests) XLA stays off.
+XLA_MIN_TRAINING_FLOPS = 250e9
 
-def use_xla(config: Config, model: keras.Model) -> bool:
-    """Whether to compile with XLA: the config's choice, or what measured faster ('auto')."""
+
+def training_flops(model: keras.Model, samples_per_epoch: int, epochs: int) -> float:
+    """The arithmetic of training a dense model: ~2 FLOPs per parameter and sample forward, 3x that to train."""
+    return 6.0 * model.count_params() * samples_per_epoch * epochs
+
+
+def use_xla(config: Config, model: keras.Model, samples_per_epoch: int | None = None) -> bool:
+    """Whether to compile with XLA: the config's choice, or what measured faster ('auto').
+
+    Args:
+        config: the validated config.
+        model: the built model.
+        samples_per_epoch: the training samples of one epoch; with it, ``auto``
+            also keeps XLA off for a training too short to repay the compile.
+    """
     choice = config.training.jit_compile
     if choice != "auto":
         return bool(choice)
+    if keras.backend.backend() == "jax":
+        return True  # JAX runs a step function it does not jit op by op; jit is how JAX compiles at all
     if config.training.deterministic:
         return False
     if config.training.distribute == "mirrored" and keras.backend.backend() == "tensorflow":
         # XLA cannot reach MirroredStrategy's per-device variables from one device (TensorFlow's XLA
         # known issues, "tf.Variable on a different device"; seen here with two logical CPUs, TF 2.21).
         return False
-    return all(type(layer).__name__ in XLA_FRIENDLY for layer in model.layers)
+    if not all(type(layer).__name__ in XLA_FRIENDLY for layer in model.layers):
+        return False
+    return samples_per_epoch is None or (
+        training_flops(model, samples_per_epoch, config.training.epochs) >= XLA_MIN_TRAINING_FLOPS)
 
 
 def steps_per_execution(config: Config) -> int:
@@ -78,8 +102,15 @@ def steps_per_execution(config: Config) -> int:
     return config.training.steps_per_execution
 
 
+def _inference_jit() -> bool | str:
+    # No XLA on TensorFlow: what Keras alone computes after loading the model is what the run reports.
+    # On JAX, Keras's "auto" (saved with the model) is jit, without which JAX runs op by op.
+    return "auto" if keras.backend.backend() == "jax" else False
+
+
 def compile_model(model: keras.Model, config: Config, inference: bool = False,
-                  optimizer: keras.optimizers.Optimizer | None = None) -> keras.Model:
+                  optimizer: keras.optimizers.Optimizer | None = None,
+                  samples_per_epoch: int | None = None) -> keras.Model:
     """Compiles a model with the config's loss, optimizer and metrics.
 
     Args:
@@ -90,6 +121,8 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False,
             loading it is what the run reports.
         optimizer: an optimizer to share (the trained model's, so the saved
             model carries its state); default: a new one from the config.
+        samples_per_epoch: the training samples per epoch, for ``jit_compile:
+            auto`` (see :func:`use_xla`).
     """
     loss = _resolve(keras.losses, config.loss, config, "loss")
     metrics = [
@@ -101,7 +134,7 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False,
         loss=loss,
         metrics=metrics,
         steps_per_execution=steps_per_execution(config),
-        jit_compile=False if inference else use_xla(config, model),
+        jit_compile=_inference_jit() if inference else use_xla(config, model, samples_per_epoch),
     )
     return model
 

@@ -66,7 +66,8 @@ def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int, en
         if isinstance(model, keras.Sequential):  # Normalization, lookups ... in model.layers learn from the data
             adapt_layers(model, data.train.dataset.map(lambda x, y: x))
         stage("compiling", verbose)
-        compile_model(model, config)  # a resume restores the variables once fit starts (TrainingState)
+        # A resume restores the variables once fit starts (TrainingState).
+        compile_model(model, config, samples_per_epoch=data.n_train)
     serving = serving_model(model, data.preprocessing, data.raw_inputs(), data.target_scale)
     if serving is not model:
         # Saved with the loss, metrics and the trained optimizer's state, as the seed scripts' model.save.
