@@ -126,3 +126,19 @@ def test_clean_asks_first_then_removes(several, tmp_path, capsys, monkeypatch):
     left = runs.list_runs(copy)
     assert len(left) == 3 and not any(i.smoke or i.status == "failed" for i in left)
     assert cli.run(["runs", "clean", "--runs-dir", str(copy)]) == 2
+
+
+def test_tune_trials_are_listed_and_found_by_id(tmp_path, capsys, monkeypatch):
+    plain = tmp_path / "20260101-000000-digits"
+    trial = tmp_path / runs.STUDIES / "digits_tune" / "20260101-000100-digits_tune-trial-3"
+    not_a_run = tmp_path / runs.STUDIES / "digits_tune" / "plots"
+    for folder, started in ((plain, "2026-01-01T00:00:00"), (trial, "2026-01-01T00:01:00")):
+        folder.mkdir(parents=True)
+        runs.write_json(folder / runs.RUN, {"status": "completed", "started": started})
+    not_a_run.mkdir()
+    infos = runs.list_runs(tmp_path)
+    assert [(i.id, i.study) for i in infos] == [(trial.name, "digits_tune"), (plain.name, None)]
+    assert runs.find_run(tmp_path, "20260101-0001") == trial
+    monkeypatch.setenv("COLUMNS", "200")
+    assert cli.run(["runs", "list", "--runs-dir", str(tmp_path)]) == 0
+    assert "(study digits_tune)" in capsys.readouterr().out

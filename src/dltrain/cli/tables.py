@@ -118,7 +118,8 @@ def print_runs(infos: list[RunInfo], runs_dir: Path, console: Console) -> None:
         status = i.status + (" (smoke)" if i.smoke else "") + (" (stopped early)" if i.stopped_early else "")
         epochs = f"{i.epochs_done}/{i.epochs}" if i.epochs else str(i.epochs_done)
         best = f"{i.best_monitor} {_fmt(i.best_value)}" if i.best_value is not None else "-"
-        table.add_row(i.id, i.name, status, epochs, best, _test_metric(i.test), _duration(i.duration_seconds),
+        name = f"{i.name} (study {i.study})" if i.study else i.name
+        table.add_row(i.id, name, status, epochs, best, _test_metric(i.test), _duration(i.duration_seconds),
                       (i.started or "-")[:19].replace("T", " "))
     if not infos:
         table.caption = "no runs yet: dltrain fit CONFIG"

@@ -63,6 +63,7 @@ from dltrain.runs.layout import (
     REPORT,
     RUN,
     STATE,
+    STUDIES,
     SUMMARY,
     TENSORBOARD,
     create_run_dir,
@@ -72,7 +73,7 @@ from dltrain.runs.status import RunLock, RunStatus, current_status, is_locked
 
 __all__ = [
     "BEST", "BINARY_CURVES", "CONFIG", "CONFUSION", "CURVES", "ENVIRONMENT", "EVALUATION", "EXPORT", "EXPORTS", "HISTORY", "LOCK", "METRICS", "MODEL",
-    "PER_CLASS", "PREDICTIONS", "REGRESSION_PLOT", "REPORT", "RUN", "STATE", "SUMMARY", "TENSORBOARD",
+    "PER_CLASS", "PREDICTIONS", "REGRESSION_PLOT", "REPORT", "RUN", "STATE", "STUDIES", "SUMMARY", "TENSORBOARD",
     "HistoryFile", "RunInfo", "RunLock", "RunStatus",
     "atomic", "create_run_dir", "current_status", "find_run", "is_locked", "is_run_dir", "list_runs", "now",
     "os_error_message", "read_history", "read_json", "read_json_if_present", "read_predictions", "read_probabilities",

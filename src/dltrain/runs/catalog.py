@@ -9,7 +9,7 @@ from pathlib import Path
 from dltrain.errors import UserError
 from dltrain.runs.files import read_json, read_json_if_present
 from dltrain.runs.history import HistoryFile
-from dltrain.runs.layout import CONFIG, HISTORY, METRICS, RUN, is_run_dir
+from dltrain.runs.layout import CONFIG, HISTORY, METRICS, RUN, STUDIES, is_run_dir
 from dltrain.runs.status import current_status
 
 
@@ -31,6 +31,7 @@ class RunInfo:
     started: str | None
     stopped_early: bool = False
     problems: list[str] = field(default_factory=list)
+    study: str | None = None  # a dltrain tune trial's study
 
     @property
     def id(self) -> str:
@@ -100,15 +101,23 @@ def run_info(path: Path) -> RunInfo:
         started=started,
         stopped_early=bool(status.get("stopped_early")),
         problems=problems,
+        study=path.parent.name if path.parent.parent.name == STUDIES else None,
     )
 
 
-def list_runs(root: str | Path, name: str | None = None, status: str | None = None) -> list[RunInfo]:
-    """The runs under ``root``, newest first, optionally filtered by config name and status."""
+def run_dirs(root: str | Path) -> list[Path]:
+    """The run directories in ``root`` and, one level down, in each study of ``root/studies`` (dltrain tune's trials)."""
     root = Path(root)
     if not root.is_dir():
         return []
-    infos = [run_info(p) for p in root.iterdir() if is_run_dir(p)]
+    studies = root / STUDIES
+    folders = [root, *(sorted(p for p in studies.iterdir() if p.is_dir()) if studies.is_dir() else [])]
+    return [p for folder in folders for p in folder.iterdir() if is_run_dir(p)]
+
+
+def list_runs(root: str | Path, name: str | None = None, status: str | None = None) -> list[RunInfo]:
+    """The runs under ``root`` (tune trials included), newest first, optionally filtered by config name and status."""
+    infos = [run_info(p) for p in run_dirs(root)]
     infos = [i for i in infos if (name is None or name in i.name) and (status is None or i.status == status)]
     return sorted(infos, key=lambda i: (str(i.started or ""), i.id), reverse=True)
 
@@ -125,7 +134,7 @@ def find_run(root: str | Path, ref: str | Path) -> Path:
     if path.is_dir() and (path / CONFIG).is_file():
         return path  # a run whose run.json was lost: let the caller say what is damaged
     root = Path(root)
-    matches = sorted(p for p in root.iterdir() if is_run_dir(p) and p.name.startswith(str(ref))) if root.is_dir() else []
+    matches = sorted(p for p in run_dirs(root) if p.name.startswith(str(ref)))
     if len(matches) == 1:
         return matches[0]
     if not matches:

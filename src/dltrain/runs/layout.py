@@ -27,6 +27,7 @@ REPORT = "report.html"
 TENSORBOARD = "tensorboard"
 STATE = "state"
 EXPORT, EXPORTS = "export.json", "exports"  # dltrain export: parity per exported file; the files
+STUDIES = "studies"  # dltrain tune: <runs dir>/studies/<study>/ holds the study's files and its trials' runs
 
 
 def create_run_dir(root: str | Path, name: str) -> Path:

@@ -15,7 +15,7 @@ from dltrain.tune import plots, report
 from dltrain.tune import study as studies
 from dltrain.tune.study import StudySpec
 
-STUDIES = "studies"  # <runs dir>/studies/<study name>/
+STUDIES = runs.STUDIES  # <runs dir>/studies/<study name>/
 
 
 class StudyInterrupted(Interrupted):
