@@ -23,6 +23,7 @@ from dltrain.config.limits import MAX_BASE_CHAIN, MAX_CONFIG_BYTES
 from dltrain.config.keras_objects import Origin, argument_family
 from dltrain.config.paths import is_tagged_member, unwrap
 from dltrain.config.schema import Config
+from dltrain.config.search import key_path
 from dltrain.config.yamlfile import parse_value, parse_yaml
 from dltrain.errors import Problem, UserError, format_key
 
@@ -232,16 +233,11 @@ def _read_with_bases(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, di
     return _merge(base_data, data), {**base_origins, **origins}
 
 
-_KEY_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
 def _override_path(key: str, text: str) -> tuple:
-    path: list = []
-    for part in key.split("."):
-        tokens = _KEY_TOKEN.findall(part)
-        if not part or "".join(t[0] or f"[{t[1]}]" for t in tokens) != part:
-            raise UserError(f"--set {text}: '{key}' is not a key path; write it as section.key, e.g. training.epochs")
-        path += [name if name else int(index) for name, index in tokens]
+    try:
+        path = key_path(key)
+    except ValueError:
+        raise UserError(f"--set {text}: '{key}' is not a key path; write it as section.key, e.g. training.epochs") from None
     return tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in path)
 
 

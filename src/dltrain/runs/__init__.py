@@ -69,13 +69,13 @@ from dltrain.runs.layout import (
     create_run_dir,
     is_run_dir,
 )
-from dltrain.runs.status import RunLock, RunStatus, current_status, is_locked
+from dltrain.runs.status import RunLock, RunStatus, current_status, is_locked, process_alive
 
 __all__ = [
     "BEST", "BINARY_CURVES", "CONFIG", "CONFUSION", "CURVES", "ENVIRONMENT", "EVALUATION", "EXPORT", "EXPORTS", "HISTORY", "LOCK", "METRICS", "MODEL",
     "PER_CLASS", "PREDICTIONS", "REGRESSION_PLOT", "REPORT", "RUN", "STATE", "STUDIES", "SUMMARY", "TENSORBOARD",
     "HistoryFile", "RunInfo", "RunLock", "RunStatus",
-    "atomic", "create_run_dir", "current_status", "find_run", "is_locked", "is_run_dir", "list_runs", "now",
+    "atomic", "create_run_dir", "current_status", "find_run", "is_locked", "process_alive", "is_run_dir", "list_runs", "now",
     "os_error_message", "read_history", "read_json", "read_json_if_present", "read_predictions", "read_probabilities",
     "read_text_if_present", "remove_run", "run_info", "runs_to_clean", "write_json", "write_predictions",
     "write_text",

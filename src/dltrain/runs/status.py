@@ -116,14 +116,19 @@ class RunStatus:
             pass
 
 
-def _pid_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this host runs (a zombie, dead but not yet reaped by its parent, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        return True  # someone else's process: alive
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc (not Linux): the signal check is all there is
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
 def is_locked(run_dir: Path) -> bool | None:
@@ -153,6 +158,6 @@ def current_status(data: dict, run_dir: Path | None = None) -> str:
     locked = is_locked(run_dir) if run_dir is not None else None
     if locked is not None:
         return "running" if locked else "killed"
-    if data.get("host") == socket.gethostname() and data.get("pid") and not _pid_alive(data["pid"]):
+    if data.get("host") == socket.gethostname() and data.get("pid") and not process_alive(data["pid"]):
         return "killed"
     return status

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dltrain import runs
 from dltrain.config import Config, flatten
 from dltrain.config.search import default_direction
 from dltrain.errors import UserError, format_key
@@ -185,21 +186,6 @@ def load_or_create(spec: StudySpec, config: Config, sampler=None, storage=None):
     return study
 
 
-def _alive(pid: int) -> bool:
-    """Whether a process runs (a zombie, dead but not yet reaped by its parent, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc (not Linux): the signal check is all there is
-    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
-
-
 def fail_dead_trials(study, storage) -> list[int]:
     """Marks RUNNING trials whose process on this host is gone as FAIL; returns their numbers.
 
@@ -212,7 +198,7 @@ def fail_dead_trials(study, storage) -> list[int]:
     failed = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         host, pid = trial.user_attrs.get("host"), trial.user_attrs.get("pid")
-        if host != socket.gethostname() or not isinstance(pid, int) or _alive(pid):
+        if host != socket.gethostname() or not isinstance(pid, int) or runs.process_alive(pid):
             continue
         trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
         storage.set_trial_user_attr(trial_id, "fail_reason", f"its process (pid {pid}) ended while it ran: killed")
