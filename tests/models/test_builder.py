@@ -242,3 +242,14 @@ def test_auto_xla_waits_for_a_training_long_enough_to_repay_the_compile(samples,
     assert (training_flops(model, samples, epochs) >= XLA_MIN_TRAINING_FLOPS) is expected
     assert use_xla(cfg, model, samples) is expected
     assert use_xla(cfg, model) is True  # without a data size: the layers alone decide
+
+
+@pytest.mark.parametrize(("samples", "epochs"), [(256, 1), (1_617, 60), (None, 1)])
+def test_on_jax_auto_always_jits(samples, epochs, monkeypatch):
+    from dltrain.models.compile import use_xla
+
+    cfg = config_from_data({"model": {"type": "cnn"}, "training": {"batch_size": 32}})
+    model = build_model(cfg, (8, 8, 1), 3, "sparse")
+    assert use_xla(cfg, model, samples, epochs) is False  # TensorFlow: convolutions stay off
+    monkeypatch.setattr("keras.backend.backend", lambda: "jax")
+    assert use_xla(cfg, model, samples, epochs) is True  # JAX compiles by jit or runs op by op

@@ -64,7 +64,8 @@ def training_flops(model: keras.Model, samples_per_epoch: int, epochs: int) -> f
     return 6.0 * model.count_params() * samples_per_epoch * epochs
 
 
-def use_xla(config: Config, model: keras.Model, samples_per_epoch: int | None = None) -> bool:
+def use_xla(config: Config, model: keras.Model, samples_per_epoch: int | None = None,
+            epochs: int | None = None) -> bool:
     """Whether to compile with XLA: the config's choice, or what measured faster ('auto').
 
     Args:
@@ -72,12 +73,16 @@ def use_xla(config: Config, model: keras.Model, samples_per_epoch: int | None = 
         model: the built model.
         samples_per_epoch: the training samples of one epoch; with it, ``auto``
             also keeps XLA off for a training too short to repay the compile.
+        epochs: the epochs this fit trains (default: the config's).
     """
     choice = config.training.jit_compile
     if choice != "auto":
         return bool(choice)
+    epochs = config.training.epochs if epochs is None else epochs
     if keras.backend.backend() == "jax":
-        return True  # JAX runs a step function it does not jit op by op; jit is how JAX compiles at all
+        # Un-jitted, JAX runs a step op by op and compiles each op on first use: a smoke run of the
+        # digits MLP took 28 s of CPU that way against 25 s jitted, and every later step is slower.
+        return True
     if config.training.deterministic:
         return False
     if config.training.distribute == "mirrored" and keras.backend.backend() == "tensorflow":
@@ -86,8 +91,7 @@ def use_xla(config: Config, model: keras.Model, samples_per_epoch: int | None = 
         return False
     if not all(type(layer).__name__ in XLA_FRIENDLY for layer in model.layers):
         return False
-    return samples_per_epoch is None or (
-        training_flops(model, samples_per_epoch, config.training.epochs) >= XLA_MIN_TRAINING_FLOPS)
+    return samples_per_epoch is None or training_flops(model, samples_per_epoch, epochs) >= XLA_MIN_TRAINING_FLOPS
 
 
 def steps_per_execution(config: Config) -> int:
@@ -102,15 +106,11 @@ def steps_per_execution(config: Config) -> int:
     return config.training.steps_per_execution
 
 
-def _inference_jit() -> bool | str:
-    # No XLA on TensorFlow: what Keras alone computes after loading the model is what the run reports.
-    # On JAX, Keras's "auto" (saved with the model) is jit, without which JAX runs op by op.
-    return "auto" if keras.backend.backend() == "jax" else False
 
 
 def compile_model(model: keras.Model, config: Config, inference: bool = False,
                   optimizer: keras.optimizers.Optimizer | None = None,
-                  samples_per_epoch: int | None = None) -> keras.Model:
+                  samples_per_epoch: int | None = None, epochs: int | None = None) -> keras.Model:
     """Compiles a model with the config's loss, optimizer and metrics.
 
     Args:
@@ -123,6 +123,7 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False,
             model carries its state); default: a new one from the config.
         samples_per_epoch: the training samples per epoch, for ``jit_compile:
             auto`` (see :func:`use_xla`).
+        epochs: the epochs this fit trains, for ``auto`` (default: the config's).
     """
     loss = _resolve(keras.losses, config.loss, config, "loss")
     metrics = [
@@ -134,7 +135,10 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False,
         loss=loss,
         metrics=metrics,
         steps_per_execution=steps_per_execution(config),
-        jit_compile=_inference_jit() if inference else use_xla(config, model, samples_per_epoch),
+        # No XLA for inference on TensorFlow: what Keras alone computes after loading the model is what
+        # the run reports. JAX has no other way to compile than jit.
+        jit_compile=(use_xla(config, model, samples_per_epoch, epochs) if keras.backend.backend() == "jax"
+                     else False) if inference else use_xla(config, model, samples_per_epoch, epochs),
     )
     return model
 

@@ -94,7 +94,8 @@ def _scorer(plan, trainer, data: DataBundle) -> Scoring:
     from dltrain.models import compile_model
 
     return scoring(trainer.model, trainer.serving, data,
-                   lambda m: compile_model(m, plan.config, inference=True, optimizer=trainer.model.optimizer))
+                   lambda m: compile_model(m, plan.config, inference=True, optimizer=trainer.model.optimizer,
+                                           samples_per_epoch=data.n_train, epochs=plan.epochs))
 
 
 def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, checkpoint, seconds: float,

@@ -56,7 +56,8 @@ class Trainer:
     engine: Engine | None = None
 
 
-def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int, engine: Engine) -> Trainer:
+def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int, engine: Engine,
+                   epochs: int) -> Trainer:
     """Builds and compiles the model and the one that takes raw inputs, and checks what they will log."""
     keras.utils.set_random_seed(seed)  # every process of a distributed run builds the same initial weights
     stage("building the model", verbose)
@@ -67,11 +68,12 @@ def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int, en
             adapt_layers(model, data.train.dataset.map(lambda x, y: x))
         stage("compiling", verbose)
         # A resume restores the variables once fit starts (TrainingState).
-        compile_model(model, config, samples_per_epoch=data.n_train)
+        compile_model(model, config, samples_per_epoch=data.n_train, epochs=epochs)
     serving = serving_model(model, data.preprocessing, data.raw_inputs(), data.target_scale)
     if serving is not model:
         # Saved with the loss, metrics and the trained optimizer's state, as the seed scripts' model.save.
-        compile_model(serving, config, inference=True, optimizer=model.optimizer)
+        compile_model(serving, config, inference=True, optimizer=model.optimizer, samples_per_epoch=data.n_train,
+                      epochs=epochs)
     user_callbacks = make_callbacks(config)
     tracking.check_available(config)
     monitor = default_monitor(config, data)
@@ -250,7 +252,7 @@ def fit(
             data = load_bundle(plan.config, seed, smoke, synthetic)
             shard_data(data, engine, plan.config, smoke)
             plan.config = plan.config.for_task(data.task)  # the run records the task and its defaults
-            trainer = _build_trainer(plan.config, data, seed, verbose, engine)
+            trainer = _build_trainer(plan.config, data, seed, verbose, engine, plan.epochs)
             if not role.chief:
                 return run_worker(plan, trainer, engine, _train)
             run_dir, status = plan.open_run(data.class_names, engine.describe())
