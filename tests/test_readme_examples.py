@@ -124,6 +124,12 @@ def test_init_and_validate_print_what_the_readme_shows(tmp_path, monkeypatch, ca
 # --- slow: examples that train, load or export a model -------------------------
 
 
+@pytest.fixture(autouse=True)
+def wide_output(monkeypatch):
+    """Lines as the README shows them: at 80 columns (pytest-xdist's workers) rich folds the long ones."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
     """A scratch folder with the repository's configs and the run the library example trains."""

@@ -56,6 +56,8 @@ def test_a_path_through_another_keras_object_says_which_one_the_config_has(write
     ("{int: [1.5, 4]}", "int takes two whole numbers"),
     ("{choice: []}", "choice needs at least one value"),
     ("{choice: [1, 1]}", "choice lists a value twice"),
+    ("{loguniform: [0.03]}", "loguniform takes [low, high], two numbers, got [0.03]"),  # was a TypeError
+    ("{uniform: 0.1}", "uniform takes a list"),
 ])
 def test_the_grammar_refuses_malformed_spaces(write_config, space, words):
     (problem,) = problems(write_config, f"    model.dropout: {space}\n")

@@ -44,7 +44,7 @@ _LOWER_IS_BETTER = ("loss", "error", "mae", "mse", "rmse", "mape", "msle", "cros
 _HIGHER_IS_BETTER = ("accuracy", "auc", "precision", "recall", "f1", "fbeta", "r2", "iou", "cosine")
 
 
-def _error(kind: str, template: str, **context) -> PydanticCustomError:
+def _error(kind: str, template: str, /, **context) -> PydanticCustomError:
     return PydanticCustomError(f"dltrain_search_{kind}", template, context)
 
 
