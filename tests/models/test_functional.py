@@ -51,6 +51,9 @@ def test_two_branches_concatenate(write_config):
      "input 'later' is a later layer"),
     ("- Dense: {units: 4, name: x, inputs: [input]}\n    - Dense: {units: 4, name: y, inputs: [input]}\n"
      "    - Dense: {inputs: [y]}\n", 5, "nothing consumes layer 'x'"),
+    # A list among the inputs was a TypeError (unhashable) instead of this line.
+    ("- Dense: {units: 4, name: a, inputs: [input]}\n    - Add: {inputs: [a, []]}\n", 6,
+     "inputs must be layer names, got []"),
 ])
 def test_graph_errors_point_at_the_layer_line(write_config, layers, line, message):
     text = f"data: {{dataset: iris}}\nmodel:\n  type: functional\n  layers:\n    {layers}"

@@ -87,7 +87,8 @@ def graph_problems(config: Config) -> list[Problem]:
         for ref in refs:
             problem = _reference_problem(config, i, ref, [INPUT_NAME, *names[:i]], names[i:])
             problems += [problem] if problem else []
-            consumed.add(ref)
+            if isinstance(ref, str):  # anything else is reported above
+                consumed.add(ref)
     for i, name in enumerate(names[:-1]):
         if name not in consumed:
             problems.append(_problem(config, f"nothing consumes layer '{name}': name it in a later layer's "
