@@ -106,8 +106,6 @@ def steps_per_execution(config: Config) -> int:
     return config.training.steps_per_execution
 
 
-
-
 def compile_model(model: keras.Model, config: Config, inference: bool = False,
                   optimizer: keras.optimizers.Optimizer | None = None,
                   samples_per_epoch: int | None = None, epochs: int | None = None) -> keras.Model:
@@ -125,6 +123,11 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False,
             auto`` (see :func:`use_xla`).
         epochs: the epochs this fit trains, for ``auto`` (default: the config's).
     """
+    jit = use_xla(config, model, samples_per_epoch, epochs)
+    if inference and keras.backend.backend() != "jax":
+        # No XLA for inference on TensorFlow: what Keras alone computes after loading the model is what
+        # the run reports. JAX has no other way to compile than jit.
+        jit = False
     loss = _resolve(keras.losses, config.loss, config, "loss")
     metrics = [
         m.name if not m.kwargs else _resolve(keras.metrics, m, config, "metrics", i)
@@ -135,10 +138,7 @@ def compile_model(model: keras.Model, config: Config, inference: bool = False,
         loss=loss,
         metrics=metrics,
         steps_per_execution=steps_per_execution(config),
-        # No XLA for inference on TensorFlow: what Keras alone computes after loading the model is what
-        # the run reports. JAX has no other way to compile than jit.
-        jit_compile=(use_xla(config, model, samples_per_epoch, epochs) if keras.backend.backend() == "jax"
-                     else False) if inference else use_xla(config, model, samples_per_epoch, epochs),
+        jit_compile=jit,
     )
     return model
 
