@@ -160,3 +160,20 @@ def test_a_script_with_nested_objects_runs(write_config, tmp_path):
                           env={**os.environ, SMOKE_VARIABLE: "1"}, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert '"layers": ["Dense", "Dense"]' in done.stdout
+
+
+def test_the_scripts_xla_choice_is_dltrains_rule():
+    from dltrain.models.compile import XLA_FRIENDLY, XLA_MIN_TRAINING_FLOPS
+    from dltrain.script import training
+
+    assert training.XLA_FRIENDLY == XLA_FRIENDLY and training.XLA_MIN_TRAINING_FLOPS == XLA_MIN_TRAINING_FLOPS
+    script = render_script(load_config(ROOT / "configs" / "mnist_mlp.yaml"))
+    rule = next(line for line in script.splitlines() if line.startswith("use_xla = "))
+    assert "jit_compile=use_xla," in script
+    for params, samples, epochs, expected in [(669_706, 60_000, 20, True), (669_706, 200, 1, False)]:
+        namespace = {"model": type("M", (), {"count_params": lambda self, p=params: p})(),
+                     "x_train": range(samples), "EPOCHS": epochs}
+        exec(rule, namespace)  # noqa: S102  (the script's own line, evaluated)
+        assert namespace["use_xla"] is expected
+    cnn = render_script(load_config(ROOT / "configs" / "mnist_cnn.yaml"))
+    assert "jit_compile" not in cnn and "use_xla" not in cnn  # convolutions: dltrain keeps XLA off

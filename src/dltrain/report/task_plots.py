@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dltrain.report.plots import _pyplot
+from dltrain.report.plots import _pyplot, save_figure
 
 
 def plot_regression(y_true: np.ndarray, y_pred: np.ndarray, path: Path) -> None:
     """Predicted against true values (the diagonal is perfect), and the residuals against the predictions."""
     plt = _pyplot()
     y_true, y_pred = np.asarray(y_true, float).reshape(-1), np.asarray(y_pred, float).reshape(-1)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
     left.scatter(y_true, y_pred, s=10, alpha=0.6)
     left.plot([low, high], [low, high], color="gray", ls="--", lw=1, label="perfect")
@@ -23,9 +23,7 @@ def plot_regression(y_true: np.ndarray, y_pred: np.ndarray, path: Path) -> None:
     right.scatter(y_pred, residuals, s=10, alpha=0.6)
     right.axhline(0.0, color="gray", ls="--", lw=1)
     right.set(xlabel="predicted value", ylabel="residual (predicted - true)", title="residuals (test set)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def plot_binary_curves(y_true: np.ndarray, scores: np.ndarray, positive: str, path: Path) -> dict[str, float]:
@@ -37,7 +35,7 @@ def plot_binary_curves(y_true: np.ndarray, scores: np.ndarray, positive: str, pa
     fpr, tpr, _ = metrics.roc_curve(y_true, scores)
     precision, recall, _ = metrics.precision_recall_curve(y_true, scores)
     areas = {"roc_auc": float(metrics.auc(fpr, tpr)), "average_precision": float(metrics.average_precision_score(y_true, scores))}
-    fig, (roc, pr) = plt.subplots(1, 2, figsize=(11, 4.6))
+    fig, (roc, pr) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
     roc.plot(fpr, tpr, label=f"AUC {areas['roc_auc']:.3f}")
     roc.plot([0, 1], [0, 1], color="gray", ls="--", lw=1, label="chance")
     roc.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC curve (positive: {positive})")
@@ -46,7 +44,5 @@ def plot_binary_curves(y_true: np.ndarray, scores: np.ndarray, positive: str, pa
     pr.axhline(float(y_true.mean()), color="gray", ls="--", lw=1, label="chance")
     pr.set(xlabel="recall", ylabel="precision", title=f"precision-recall curve (positive: {positive})")
     pr.legend(loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
     return areas

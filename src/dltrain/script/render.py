@@ -70,7 +70,7 @@ def render_script(config: Config) -> str:
     if config.seed is not None:
         smoke.append(f"keras.utils.set_random_seed({config.seed})")
     parts = [_header(config, source, data.notes), imports, smoke, ["# The data"] + data.lines,
-             ["# The model"] + model, compile_lines(config, ["InputLayer", *layer_classes]),
+             ["# The model"] + model, compile_lines(config, ["InputLayer", *layer_classes], data),
              fit_lines(config, data),
              ["if SMOKE:  # one JSON line for dltrain's tests: what was built",
               "    print(json.dumps({\"params\": model.count_params(),",

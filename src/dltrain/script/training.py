@@ -7,8 +7,10 @@ from dltrain.config import Config, KerasObject
 from dltrain.script.parts import DataPart
 from dltrain.script.python import Code, block, keras_object, literal
 
-# dltrain's `jit_compile: auto` turns XLA on for models of these layers only (dltrain.models.compile).
+# dltrain's `jit_compile: auto` turns XLA on for models of these layers only, and only for a training of
+# at least this many FLOPs (dltrain.models.compile, which a test keeps equal to these).
 XLA_FRIENDLY = {"Dense", "Dropout", "Flatten", "Activation", "BatchNormalization", "Reshape", "InputLayer"}
+XLA_MIN_TRAINING_FLOPS = 250e9
 
 
 def _object(family: str, spec: KerasObject) -> str:
@@ -19,25 +21,41 @@ def _object(family: str, spec: KerasObject) -> str:
     return keras_object(family, name, spec.kwargs)
 
 
-def _jit(config: Config, layer_names: list[str]) -> bool:
+def _jit(config: Config, layer_names: list[str]) -> bool | str:
+    """True/False, or "measured" where dltrain decides by the training's size (see :func:`_xla_lines`)."""
     choice = config.training.jit_compile
     if choice != "auto":
         return bool(choice)
-    return not config.training.deterministic and all(name in XLA_FRIENDLY for name in layer_names)
+    if config.training.deterministic or not all(name in XLA_FRIENDLY for name in layer_names):
+        return False
+    return "measured"
 
 
-def compile_lines(config: Config, layer_names: list[str]) -> list[str]:
+def _xla_lines(data: DataPart, batch_size: int) -> list[str]:
+    """dltrain's rule for a dense model, computed where the script runs (the sample count is known there)."""
+    samples = "len(x_train)" if data.arrays else f"int(train_ds.cardinality()) * {batch_size}"
+    return ["# XLA as dltrain's `jit_compile: auto` chooses it for dense layers: on when training takes at least",
+            f"# {XLA_MIN_TRAINING_FLOPS / 1e9:.0f} GFLOP (6 x parameters x samples x epochs); "
+            "shorter runs do not repay the compile.",
+            f"use_xla = 6 * model.count_params() * {samples} * EPOCHS >= {XLA_MIN_TRAINING_FLOPS / 1e9:.0f}e9", ""]
+
+
+def compile_lines(config: Config, layer_names: list[str], data: DataPart) -> list[str]:
     """``model.compile(...)`` with the config's loss, optimizer, metrics and speed settings."""
     metrics = ", ".join(_object("metrics", m) for m in config.metrics)
-    lines = ["model.compile(",
+    jit = _jit(config, layer_names)
+    lines = _xla_lines(data, config.training.batch_size) if jit == "measured" else []
+    lines += ["model.compile(",
              f"    optimizer={_object('optimizers', config.optimizer)},",
              f"    loss={_object('losses', config.loss)},",
              f"    metrics=[{metrics}],"]
     if config.training.steps_per_execution != 1:
         lines.append(f"    steps_per_execution={config.training.steps_per_execution},  # dltrain's default: "
                      "fewer calls into TensorFlow")
-    if _jit(config, layer_names):
-        lines.append("    jit_compile=True,  # XLA: dltrain turns it on for dense layers (faster on CPU)")
+    if jit == "measured":
+        lines.append("    jit_compile=use_xla,")
+    elif jit:
+        lines.append("    jit_compile=True,")
     return lines + [")"]
 
 

@@ -87,7 +87,10 @@ def _best_metrics(run_dir: Path, data: DataBundle, scorer: Scoring) -> dict | No
     if not best.is_file():
         return None
     with weights_of(scorer, load_model(best)) as model:
-        return {**test_metrics(model, scorer.test), **task_metrics(data, model.predict(scorer.test, verbose=0))}
+        metrics = test_metrics(model, scorer.test)
+        if data.task == "regression" or data.num_classes == 2:  # the scores task_metrics adds need predictions
+            metrics.update(task_metrics(data, model.predict(scorer.test, verbose=0)))
+        return metrics
 
 
 def _scorer(plan, trainer, data: DataBundle) -> Scoring:

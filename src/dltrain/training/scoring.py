@@ -57,15 +57,19 @@ def scoring(trained: keras.Model, serving: keras.Model, data: DataBundle, compil
 
 @contextmanager
 def weights_of(scorer: Scoring, saved: keras.Model):
-    """For a scorer that is not the saved model: its layers take ``saved``'s weights (by layer name) meanwhile."""
-    if scorer.layers is None:
-        yield saved
-        return
-    kept = [layer.get_weights() for layer in scorer.layers]
+    """The scorer's model holding ``saved``'s weights meanwhile (a checkpoint of the same model).
+
+    Scoring ``saved`` itself would trace (TensorFlow) or compile (JAX) its
+    test and predict steps once more; the scorer's steps, already built for
+    the final model, take the other weights as they are.
+    """
+    layers = scorer.layers if scorer.layers is not None else [scorer.model]
+    kept = [layer.get_weights() for layer in layers]
     try:
-        for layer in scorer.layers:
-            layer.set_weights(saved.get_layer(layer.name).get_weights())
+        for layer in layers:
+            source = saved if layer is scorer.model else saved.get_layer(layer.name)
+            layer.set_weights(source.get_weights())
         yield scorer.model
     finally:
-        for layer, weights in zip(scorer.layers, kept):
+        for layer, weights in zip(layers, kept):
             layer.set_weights(weights)
