@@ -211,3 +211,13 @@ def test_fashion_mnist_system_copy(tmp_path, monkeypatch):
     a = load_arrays(cfg(dataset="fashion_mnist"), download=False)
     assert a.x_train.shape == (60000, 28, 28) and a.x_test.shape == (10000, 28, 28)
     assert a.origin == str(FASHION_DIR)
+
+
+@pytest.mark.skipif(not FASHION_DIR.exists(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_an_empty_folder_left_by_a_failed_keras_download_is_passed_over(tmp_path, monkeypatch):
+    # keras.datasets.fashion_mnist.load_data() offline creates ~/.keras/datasets/fashion-mnist, then fails.
+    monkeypatch.delenv("DLTRAIN_DATA_DIR", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "datasets" / "fashion-mnist").mkdir(parents=True)
+    a = load_arrays(cfg(dataset="fashion_mnist"), download=False)
+    assert a.origin == str(FASHION_DIR)

@@ -76,7 +76,7 @@ def _looks_like(place: Path, dataset: str) -> bool:
 def _copy_in(place: Path, dataset: str) -> Path | None:
     """The dataset's copy at a place: the place itself, or Keras's name inside it."""
     keras_name, _ = _LAYOUT[dataset]
-    if (place / keras_name).exists():
+    if _looks_like(place / keras_name, dataset):  # not the empty folder a failed Keras download leaves
         return place / keras_name
     if _looks_like(place, dataset):
         return place  # e.g. Debian's IDX files directly in /usr/share/datasets/fashion-mnist
