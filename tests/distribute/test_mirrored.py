@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO
 from dltrain.data.pipeline import sharded, training_dataset
+from single_process import DIGITS, EPOCHS, NOISE, single_process_accuracy  # noqa: F401  (a fixture)
 
-DIGITS = REPO / "configs" / "digits_mlp.yaml"
 CLI = [sys.executable, "-c", "from dltrain.cli import main; main()"]
 
 
@@ -36,15 +35,17 @@ def test_shares_of_full_batches_put_together_are_the_global_batches():
     ("tensorflow", {"DLTRAIN_CPU_DEVICES": "2"}),
     ("jax", {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}),
 ])
-def test_mirrored_trains_on_two_local_devices(tmp_path: Path, backend: str, env: dict):
-    done = subprocess.run([*CLI, "fit", str(DIGITS), "--smoke", "--distribute", "mirrored", "--set",
-                           f"backend={backend}", "--runs-dir", str(tmp_path), "--json"],
+def test_mirrored_trains_on_two_local_devices(tmp_path: Path, backend: str, env: dict, single_process_accuracy):
+    done = subprocess.run([*CLI, "fit", str(DIGITS), "--distribute", "mirrored", "--set", f"backend={backend}",
+                           "--set", f"training.epochs={EPOCHS}", "--runs-dir", str(tmp_path), "--json"],
                           capture_output=True, text=True, timeout=300, env={**os.environ, **env})
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
+    assert [p.name for p in tmp_path.iterdir()] == [Path(result["run_dir"]).name]  # one run directory
     info = json.loads((Path(result["run_dir"]) / "run.json").read_text())
     assert info["status"] == "completed" and info["backend"] == backend
     assert info["distribution"]["devices"] == 2
     assert info["distribution"]["engine"] == ("tf.distribute.MirroredStrategy" if backend == "tensorflow"
                                               else "keras.distribution.DataParallel")
-    assert np.isfinite(result["test"]["loss"])
+    assert abs(result["test"]["accuracy"] - single_process_accuracy) <= NOISE, \
+        (result["test"]["accuracy"], single_process_accuracy)

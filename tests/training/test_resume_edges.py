@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from dltrain import runs
@@ -126,9 +127,26 @@ def test_a_second_writer_is_refused_naming_the_holder(config, tmp_path, monkeypa
     assert [int(r["epoch"]) for r in history(run_dir)] == [0, 1, 2]
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The 3-epoch run the kills below are compared with (the same config and data, trained in one go)."""
+    from conftest import tiny_images
+
+    folder = tmp_path_factory.mktemp("uninterrupted")
+    x_train, y_train = tiny_images(240, seed=1)  # the npz_file fixture's data
+    x_test, y_test = tiny_images(60, seed=2)
+    npz = folder / "tiny.npz"
+    np.savez(npz, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    text = CONFIG.format(npz=npz, epochs=3, callbacks="\n".join(
+        [PLATEAU, STOPPING.format(patience=5, min_delta=0.0)]))
+    (folder / "c.yaml").write_text(text.lstrip())
+    return fit(load_config(folder / "c.yaml"), runs_dir=folder / "runs", verbose=0)
+
+
 @pytest.mark.parametrize("killed_in", ["save_model_atomically", "test_metrics", "write_report"])
-def test_a_kill_during_the_final_steps_is_completed_by_resume(config, tmp_path, monkeypatch, killed_in):
-    reference = fit(load_config(config(epochs=3)), runs_dir=tmp_path / "ref", verbose=0)
+def test_a_kill_during_the_final_steps_is_completed_by_resume(config, tmp_path, monkeypatch, killed_in,
+                                                               uninterrupted):
+    reference = uninterrupted
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt
