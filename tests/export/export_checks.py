@@ -40,9 +40,9 @@ KINDS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def train(tmp_path_factory):
-    """Trains a one-epoch digits run of a kind in ``KINDS`` (once per module and kind); returns its directory."""
+    """Trains a one-epoch digits run of a kind in ``KINDS`` (once per test process and kind); returns its directory."""
     from dltrain.config import config_from_data
     from dltrain.training import fit
 
