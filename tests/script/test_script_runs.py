@@ -17,7 +17,10 @@ from dltrain.script import SMOKE_VARIABLE, render_script
 from dltrain.training import check_build
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+# Every shipped config's script runs in CI (.ci/run); the suite runs all but these, which repeat a
+# kind already here at a higher cost (MobileNetV2's steps take ~25 s to trace; two more Fashion-MNIST models).
+CI_ONLY = {"mobilenet_v2_cifar10", "fashion_mnist_mlp", "fashion_mnist_resnet"}
+CONFIGS = sorted(p for p in (ROOT / "configs").glob("*.yaml") if p.stem not in CI_ONLY)
 
 pytestmark = pytest.mark.slow
 
