@@ -173,14 +173,11 @@ def test_deterministic_runs_are_bit_identical(det_config, tmp_path):
     assert history(a.run_dir) == history(b.run_dir) and a.test_metrics == b.test_metrics
 
 
-def test_reproduce_deterministic_run(det_config, tmp_path):
+def test_reproduce_deterministic_run_and_a_mismatch(det_config, tmp_path):
     original = fit(load_config(det_config(epochs=2)), runs_dir=tmp_path, verbose=0)
     result = reproduce(original.run_dir, verbose=0)
     assert result.tolerance == 0 and result.matches and result.rerun.run_dir != original.run_dir
 
-
-def test_reproduce_detects_a_mismatch(det_config, tmp_path):
-    original = fit(load_config(det_config(epochs=2)), runs_dir=tmp_path, verbose=0)
     metrics = json.loads((original.run_dir / runs.METRICS).read_text())
     metrics["test"]["accuracy"] -= 0.5
     (original.run_dir / runs.METRICS).write_text(json.dumps(metrics))
