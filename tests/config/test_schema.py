@@ -93,7 +93,7 @@ def test_from_logits_means_linear_output():
 def test_unknown_key_names_line_path_and_suggestion(write_config):
     (msg,) = errors_of(write_config, "seed: 1\ntraining:\n  epochs: 3\n  bach_size: 64\n")
     assert msg.endswith("valid keys here: epochs, batch_size, monitor, deterministic, steps_per_execution, jit_compile, "
-                        "class_weight, distribute, callbacks")
+                        "mixed_precision, class_weight, distribute, callbacks")
     assert "config.yaml:4: training.bach_size: unknown key 'bach_size'; did you mean 'batch_size'?" in msg
 
 

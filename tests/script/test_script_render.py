@@ -177,3 +177,9 @@ def test_the_scripts_xla_choice_is_dltrains_rule():
         assert namespace["use_xla"] is expected
     cnn = render_script(load_config(ROOT / "configs" / "mnist_cnn.yaml"))
     assert "jit_compile" not in cnn and "use_xla" not in cnn  # convolutions: dltrain keeps XLA off
+
+
+def test_a_mixed_precision_config_says_the_script_trains_in_float32():
+    script = render_script(load_config(ROOT / "configs" / "digits_mlp.yaml", ["training.mixed_precision=true"]))
+    assert "mixed precision on a GPU or TPU (training.mixed_precision): this script trains in float32" in script
+    assert "mixed precision" not in render_script(load_config(ROOT / "configs" / "digits_mlp.yaml"))

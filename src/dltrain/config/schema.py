@@ -201,6 +201,12 @@ class TrainingConfig(Section):
         "off for convolutional and recurrent ones (XLA made the CNN slower on CPU, tensorflow#58142) and in "
         "deterministic mode; always on with the JAX backend.",
     )
+    mixed_precision: bool = Field(
+        False,
+        description="Keras's mixed precision: layers compute in float16 (bfloat16 on a TPU) and keep float32 "
+        "weights, the output is cast back to float32, and Keras scales the loss. Needs a GPU or TPU: without "
+        "one, the run says so in one line and trains in float32.",
+    )
     class_weight: Literal["balanced"] | dict[Annotated[str, BeforeValidator(_label_key)], Annotated[float, Field(gt=0)]] | None = Field(
         None,
         description="Weights of the classes in the loss (Keras's class_weight): balanced (n_samples / "

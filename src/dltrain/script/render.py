@@ -37,6 +37,8 @@ def _header(config: Config, source: str, notes: list[str]) -> list[str]:
     lines += [f"- {item}" for item in WHAT_DLTRAIN_ADDS]
     if config.training.monitor:
         lines.append(f"- best.keras: the weights of the epoch with the best {config.training.monitor}")
+    if config.training.mixed_precision:
+        lines.append("- mixed precision on a GPU or TPU (training.mixed_precision): this script trains in float32")
     if notes:
         lines += ["", "Differences:"] + [f"- {note}" for note in notes]
     lines += ["", f"{SMOKE_VARIABLE}=1 runs a smoke test: {SMOKE_SAMPLES} samples, one epoch (generated arrays",

@@ -30,6 +30,7 @@ from dltrain.distribute.engine import Engine, start_engine
 from dltrain.errors import Interrupted, UserError
 from dltrain.models import build_model, compile_model, make_callbacks
 from dltrain.models.adapt import adapt_layers
+from dltrain.models.precision import dtype_policy, float32_output, precision_policy
 from dltrain.tf_quiet import keras, tf
 from dltrain.training import callbacks as cbs
 from dltrain.training.checks import check_monitors, default_monitor, logged_names
@@ -61,9 +62,12 @@ def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int, en
     """Builds and compiles the model and the one that takes raw inputs, and checks what they will log."""
     keras.utils.set_random_seed(seed)  # every process of a distributed run builds the same initial weights
     stage("building the model", verbose)
-    with engine.scope():
+    policy = precision_policy(config, verbose)
+    with engine.scope(), dtype_policy(policy):
         model = build_model(config, data.input_shape, data.num_classes, data.label_encoding,
                             skip=data.extras.get("layers_in_preprocessing", 0))
+        if policy != "float32":
+            model = float32_output(model)
         if isinstance(model, keras.Sequential):  # Normalization, lookups ... in model.layers learn from the data
             adapt_layers(model, data.train.dataset.map(lambda x, y: x))
         stage("compiling", verbose)
