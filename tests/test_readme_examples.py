@@ -81,8 +81,9 @@ def prose_examples() -> list[str]:
 
 
 def config_blocks() -> list[str]:
-    """The YAML blocks that are dltrain configs (all but the CI workflow)."""
-    return [body for body in fenced("yaml") if "jobs" not in (yaml.safe_load(body) or {})]
+    """The YAML blocks that are dltrain configs (all but the CI workflow and the Kubernetes manifest)."""
+    return [body for body in fenced("yaml")
+            if not {"jobs", "apiVersion"} & set(yaml.safe_load(body) or {})]
 
 
 # --- fast: examples that need no TensorFlow -----------------------------------

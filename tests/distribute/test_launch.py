@@ -131,6 +131,7 @@ def test_a_killed_process_ends_the_launch_with_one_line_and_the_group_resumes(tm
     assert info["status"] == "completed" and info["backend"] == "jax"
     assert info["resumes"][-1]["from_epoch"] == done_before
     assert info["distribution"]["processes"] == 2 and info["distribution"]["devices"] == 2
+    assert info["throughput"]["devices"] == 2 and info["throughput"]["samples_per_second"] > 0
     assert "DataParallel" in info["distribution"]["engine"]
     history = (run / "history.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in history[1:]] == [str(e) for e in range(EPOCHS)]  # each epoch once

@@ -45,6 +45,8 @@ def test_mirrored_trains_on_two_local_devices(tmp_path: Path, backend: str, env:
     info = json.loads((Path(result["run_dir"]) / "run.json").read_text())
     assert info["status"] == "completed" and info["backend"] == backend
     assert info["distribution"]["devices"] == 2
+    speed = info["throughput"]  # what scaling efficiency is computed from (README)
+    assert speed["devices"] == 2 and speed["per_device"] == pytest.approx(speed["samples_per_second"] / 2, abs=0.1)
     assert info["distribution"]["engine"] == ("tf.distribute.MirroredStrategy" if backend == "tensorflow"
                                               else "keras.distribution.DataParallel")
     assert abs(result["test"]["accuracy"] - single_process_accuracy) <= NOISE, \

@@ -72,6 +72,21 @@ def task_metrics(data: DataBundle, outputs: np.ndarray) -> dict[str, float]:
             "average_precision": float(sk.average_precision_score(true, positive))}
 
 
+def throughput(history: dict, samples_per_epoch: int, devices: int) -> dict | None:
+    """Training samples per second (the median epoch after the first, which compiles), in all and per device.
+
+    Scaling efficiency is a run's ``per_device`` over a one-device run's
+    ``samples_per_second`` of the same config (README, "Several devices and machines").
+    """
+    seconds = [s for s in history.get("epoch_seconds", []) if s and np.isfinite(s)]
+    steady = seconds[1:] or seconds
+    if not steady:
+        return None
+    per_second = samples_per_epoch / float(np.median(steady))
+    return {"samples_per_second": round(per_second, 1), "devices": devices,
+            "per_device": round(per_second / devices, 1)}
+
+
 def write_report(run_dir: Path) -> None:
     """Plots and the HTML report; a failure here never costs the finished run."""
     from dltrain import report
@@ -130,7 +145,10 @@ def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, ch
     history.pop("epoch", None)
     check_finite(history, final)
     epochs_run = len(history.get("loss", []))
-    status.end("completed", epochs_done=epochs_run, epochs_planned=plan.epochs, stopped_early=stopped_early)
+    # A smoke run's few batches per epoch say nothing of the speed.
+    speed = None if plan.smoke else throughput(history, data.n_train, engine.devices if engine is not None else 1)
+    status.end("completed", epochs_done=epochs_run, epochs_planned=plan.epochs, stopped_early=stopped_early,
+               throughput=speed)
     write_report(run_dir)
     if tracker:
         tracker.finish("completed")
