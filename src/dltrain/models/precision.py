@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 
 from dltrain.config import Config
-from dltrain.tf_quiet import keras
+from dltrain.tf_quiet import keras, tf
 
 OUTPUT_CAST = "float32_output"
 
@@ -28,8 +28,6 @@ def accelerator() -> str | None:
 
         platform = jax.devices()[0].platform
         return {"gpu": "gpu", "cuda": "gpu", "rocm": "gpu", "tpu": "tpu"}.get(platform)
-    import tensorflow as tf
-
     for kind in ("tpu", "gpu"):
         if tf.config.list_physical_devices(kind.upper()):
             return kind
@@ -63,12 +61,10 @@ def dtype_policy(name: str) -> Iterator[None]:
 def float32_output(model: keras.Model) -> keras.Model:
     """The model with its output cast to float32 by a last ``Activation('linear', dtype='float32')``.
 
-    It has no weights: the parameter count stays the config's.
+    It has no weights: the parameter count stays the config's. dltrain's models have one output.
     """
     cast = keras.layers.Activation("linear", dtype="float32", name=OUTPUT_CAST)
     if isinstance(model, keras.Sequential):
         model.add(cast)
         return model
-    return keras.Model(model.inputs, cast(model.outputs[0]) if len(model.outputs) == 1 else
-                       [keras.layers.Activation("linear", dtype="float32", name=f"{OUTPUT_CAST}_{i}")(o)
-                        for i, o in enumerate(model.outputs)], name=model.name)
+    return keras.Model(model.inputs, cast(model.outputs[0]), name=model.name)

@@ -35,12 +35,6 @@ def save_figure(fig, path: Path, dpi: int = _DPI) -> None:
         plt.close(fig)
 
 
-def _integer_ticks():
-    from matplotlib.ticker import MaxNLocator
-
-    return MaxNLocator(integer=True)
-
-
 def _metric_names(history: dict[str, list[float]]) -> list[str]:
     return [k for k in history if not k.startswith("val_") and k not in _NOT_METRICS]
 
@@ -64,7 +58,7 @@ def _plot_panel(ax, name: str, histories: dict[str, dict[str, list[float]]], col
                     label=f"{prefix}validation")
     ax.set_title(name.replace("_", " "))
     ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(_integer_ticks())  # epochs are whole numbers
+    ax.xaxis.get_major_locator().set_params(integer=True)  # epochs are whole numbers
     ax.grid(alpha=0.3)
     if name == "learning_rate":
         ax.set_yscale("log")

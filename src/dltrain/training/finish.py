@@ -53,6 +53,11 @@ def save_predictions(model: keras.Model, data: DataBundle, run_dir: Path, test=N
     return outputs
 
 
+def has_task_metrics(data: DataBundle) -> bool:
+    """Whether :func:`task_metrics` scores anything (and so needs the model's predictions)."""
+    return data.task == "regression" or data.num_classes == 2
+
+
 def task_metrics(data: DataBundle, outputs: np.ndarray) -> dict[str, float]:
     """Scores Keras does not log: MAE, RMSE and R² of a regression; ROC AUC and average precision of a binary one."""
     from sklearn import metrics as sk
@@ -62,7 +67,7 @@ def task_metrics(data: DataBundle, outputs: np.ndarray) -> dict[str, float]:
         return {"mae": float(sk.mean_absolute_error(true, predicted)),
                 "rmse": float(np.sqrt(sk.mean_squared_error(true, predicted))),
                 "r2": float(sk.r2_score(true, predicted))}
-    if data.num_classes != 2:
+    if not has_task_metrics(data):
         return {}
     true = data.y_test.reshape(-1) if data.label_encoding != "onehot" else data.y_test.argmax(axis=-1)
     positive = outputs.reshape(-1) if outputs.shape[-1] == 1 else outputs[:, 1]
@@ -103,7 +108,7 @@ def _best_metrics(run_dir: Path, data: DataBundle, scorer: Scoring) -> dict | No
         return None
     with weights_of(scorer, load_model(best)) as model:
         metrics = test_metrics(model, scorer.test)
-        if data.task == "regression" or data.num_classes == 2:  # the scores task_metrics adds need predictions
+        if has_task_metrics(data):
             metrics.update(task_metrics(data, model.predict(scorer.test, verbose=0)))
         return metrics
 
