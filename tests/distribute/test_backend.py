@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import READY_CONFIGS, REPO
-from dltrain.backend import backend_of_run, check_backend, use_backend
+from dltrain import backend
+from dltrain.backend import backend_of_run, check_backend, measured_backend, resolve_backend, use_backend
 from dltrain.config import load_config
 from dltrain.errors import UserError
 
@@ -75,6 +76,71 @@ def test_resume_reads_the_backend_from_the_run(tmp_path: Path):
     (run / "run.json").write_text("{}")
     assert backend_of_run(tmp_path, str(run)) == "jax"
     assert backend_of_run(tmp_path, str(tmp_path / "missing")) == "tensorflow"  # fit then says what is wrong
+
+
+def _config(*overrides: str, name: str = "digits_mlp.yaml"):
+    return load_config(REPO / "configs" / name, list(overrides))
+
+
+@pytest.mark.parametrize("name, overrides, wanted, why", [
+    ("mnist_mlp.yaml", [], "jax", "dense layers on in-memory arrays"),  # the measured case: 60,000 × 10
+    ("fashion_mnist_mlp.yaml", [], "jax", "dense layers"),
+    ("mnist_mlp.yaml", ["training.epochs=4"], "tensorflow", "too little work"),  # jax's start-up costs more
+    ("digits_mlp.yaml", [], "tensorflow", "too little work"),  # 1,347 × 60
+    ("mnist_cnn.yaml", [], "tensorflow", "not dense-only"),
+    ("mnist_mlp.yaml", ["training.distribute=multi_worker"], "jax", "multi_worker"),
+    ("mixed_table.yaml", [], "tensorflow", "not"),
+])
+def test_auto_chooses_jax_only_where_it_was_measured_faster(tmp_path, name, overrides, wanted, why):
+    chosen, reason = measured_backend(_config("backend=auto", *overrides, name=name))
+    assert (chosen, why in reason) == (wanted, True), reason
+
+
+def test_auto_on_an_npz_reads_only_its_header(tmp_path, npz_file):
+    import numpy as np
+
+    big = tmp_path / "big.npz"
+    np.savez(big, x_train=np.zeros((60_000, 8), np.uint8), y_train=np.zeros(60_000, np.uint8),
+             x_test=np.zeros((10, 8), np.uint8), y_test=np.zeros(10, np.uint8))
+    for path, wanted in ((big, "jax"), (npz_file, "tensorflow")):  # 60,000 × 60 vs 240 × 60 samples × epochs
+        config = load_config(REPO / "configs" / "digits_mlp.yaml",
+                             ["backend=auto", "data.dataset=npz", f"data.path={path}"])
+        assert measured_backend(config)[0] == wanted, path
+
+
+def test_auto_without_jax_installed_is_tensorflow(tmp_path, monkeypatch):
+    real = backend.importlib.util.find_spec
+    monkeypatch.setattr(backend.importlib.util, "find_spec", lambda name: None if name == "jax" else real(name))
+    chosen, reason = measured_backend(_config("backend=auto", name="mnist_mlp.yaml"))
+    assert chosen == "tensorflow" and "not installed" in reason
+
+
+def test_auto_keeps_the_backend_keras_already_runs(tmp_path):
+    import keras  # noqa: F401  (this process's Keras: tensorflow)
+
+    config = _config("backend=auto", name="mnist_mlp.yaml")
+    assert measured_backend(config)[0] == "jax" and resolve_backend(config) == "tensorflow"
+    assert resolve_backend(_config("backend=jax")) == "jax"  # a named backend is never changed
+
+
+def test_fit_with_auto_prints_and_records_the_choice(tmp_path, capsys):
+    from dltrain import cli
+
+    assert cli.run(["fit", str(REPO / "configs" / "digits_mlp.yaml"), "--smoke", "--set", "backend=auto",
+                    "--runs-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "backend auto: tensorflow (Keras is already imported in this process" in out
+    (run,) = tmp_path.iterdir()
+    assert json.loads((run / "run.json").read_text())["backend"] == "tensorflow"
+    assert "backend: auto" in (run / "config.yaml").read_text()  # the config as written; run.json says what ran
+
+
+def test_resume_takes_the_backend_the_run_recorded(tmp_path: Path):
+    run = tmp_path / "20260101-000000-r"
+    run.mkdir()
+    (run / "config.yaml").write_text("backend: auto\n")
+    (run / "run.json").write_text('{"backend": "jax"}')
+    assert backend_of_run(tmp_path, str(run)) == "jax"
 
 
 @pytest.mark.slow

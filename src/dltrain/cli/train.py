@@ -35,11 +35,11 @@ def fit(
 
     from dltrain.config import load_config
 
-    from dltrain.backend import backend_of_run, use_backend
+    from dltrain.backend import backend_of_run, resolve_backend, use_backend
 
     cfg = load_config(config, overrides or []) if config is not None else None
     # Keras reads KERAS_BACKEND once, at its import: choose it from the config first.
-    use_backend(cfg.backend if cfg is not None else backend_of_run(runs_dir, resume))
+    use_backend(resolve_backend(cfg) if cfg is not None else backend_of_run(runs_dir, resume))
     stage(LOADING, as_json)
     from dltrain import training
 

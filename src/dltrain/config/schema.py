@@ -272,10 +272,13 @@ class Config(Section, TaskRules):
         "[mae] unless the config names its own loss and metrics, and reports MAE, "
         "RMSE and R² with predicted-vs-true and residual plots.",
     )
-    backend: Literal["tensorflow", "jax"] = Field(
+    backend: Literal["tensorflow", "jax", "auto"] = Field(
         "tensorflow",
         description="The Keras backend that trains (set before Keras is imported); the data pipeline is "
-        "tf.data on both, and model.keras loads on either.",
+        "tf.data on both, and model.keras loads on either. auto: jax where it was measured faster "
+        "(dense-only models on MNIST-sized in-memory arrays, when jax is installed, and multi_worker), "
+        "tensorflow otherwise; the run prints and records the choice and why. The two backends draw "
+        "other initial weights from one seed, so results differ as between two seeds.",
     )
     data: DataConfig = Field(default_factory=DataConfig, description="The dataset.")
     model: ModelConfig = Field(default_factory=MLPModel, description="The network.")

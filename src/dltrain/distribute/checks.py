@@ -19,6 +19,7 @@ Refused, each in one line, because the engine cannot honour it:
 
 from __future__ import annotations
 
+from dltrain.backend import resolve_backend
 from dltrain.config import Config
 from dltrain.distribute.environment import ProcessRole
 
@@ -36,7 +37,7 @@ def check_distribute(config: Config, role: ProcessRole) -> None:
                                f"{mode}: set it to multi_worker (or --distribute multi_worker)", "training",
                                "distribute")
         return
-    if config.backend != "jax":
+    if resolve_backend(config) != "jax":
         raise config.error("multi_worker trains on the jax backend (keras.distribution.DataParallel across "
                            "processes): set backend: jax. TensorFlow's MultiWorkerMirroredStrategy fails with "
                            "Keras 3's fit (keras-team/keras#20585)", "backend")

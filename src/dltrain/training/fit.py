@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dltrain import runs, tracking
-from dltrain.backend import check_backend
+from dltrain.backend import AUTO, auto_backend, check_backend, resolve_backend
 from dltrain.config import Config, resolve_seed
 from dltrain.data import load_bundle
 from dltrain.data.bundle import DataBundle
@@ -246,7 +246,9 @@ def fit(
     role = process_role()
     plan = make_plan(config, runs_dir, argv, smoke, synthetic, resume, force, overrides, lock=role.chief)
     try:
-        check_backend(plan.config.backend)  # Keras's backend is fixed at its import (see dltrain.backend)
+        check_backend(resolve_backend(plan.config))  # Keras's backend is fixed at its import (see dltrain.backend)
+        if plan.config.backend == AUTO and verbose:
+            print("backend auto: {} ({})".format(*auto_backend(plan.config)), flush=True)
         check_distribute(plan.config, role)
         seed = resolve_seed(plan.config)
         with deterministic_ops(plan.config.training.deterministic):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dltrain import runs
+from dltrain.backend import resolve_backend
 from dltrain.config import Config, load_config
 from dltrain.errors import UserError
 from dltrain.training.record import config_differences
@@ -71,7 +72,7 @@ class Plan:
         try:
             self.lock = runs.RunLock(self.run_dir)
             return self.run_dir, runs.RunStatus.start(self.run_dir, smoke=self.smoke, synthetic=self.synthetic,
-                                                      classes=list(classes), backend=self.config.backend,
+                                                      classes=list(classes), backend=resolve_backend(self.config),
                                                       distribution=distribution or {"engine": "none"})
         except (OSError, UserError) as err:  # a full disk before the first word: leave no half run behind
             self.release()
