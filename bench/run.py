@@ -4,6 +4,7 @@
     python bench/run.py --short        # CI, ~3 min: 1 pair, 2 epochs, 6,000 samples -> bench/.cache/RESULTS-short.md
     python bench/run.py --scaling      # epoch time vs data size and batch size (MLP) -> its own section of RESULTS.md
     python bench/run.py --backends tensorflow,jax  # dltrain on both Keras backends, side by side
+    python bench/run.py --smoke-startup  # `dltrain fit --smoke` of every config vs `import keras`
     python bench/run.py --help         # every option (--models, --epochs, --pairs, --samples, --out, ...)
 
 What it does:
@@ -40,6 +41,22 @@ Measures, and how they are computed:
   lowest and highest per-run median, a view of the noise. Beside it, the mean
   of the same epochs (a few slow epochs move it, and a short run's wall time
   with it) and the slowest epoch with its ratio to the median: the jitter.
+- bare-step floor: bench/floor.py, in a child of its own after each model's
+  pairs, times the seed model's whole train step (forward, loss, gradients,
+  optimizer) in one compiled loop on one batch held in memory, with XLA off
+  and on, and keeps the faster; × the steps of an epoch (+ the MLP's
+  validation steps, timed the same way). The epoch cannot be shorter: no
+  fit loop, tf.data or callback is in it. Shown as mean (median) epoch /
+  floor, per side.
+- where the seconds go: epoch_timer.py splits every epoch into training,
+  validation, each callback's epoch hooks and the rest, beside the
+  collector's pauses, the process's CPU seconds and the machine's steal and
+  iowait; the table shows the mean epoch beside the slowest one, so a slow
+  epoch's cause shows as the part that grew (or, when every part is the
+  same and the CPU seconds too, as time the process spent waiting).
+- start-up s: from epoch_timer.py's start (Python is up) to the first
+  training step's on_train_batch_begin: importing Keras, reading the data,
+  building and compiling.
 - dltrain's own epoch_seconds (history.csv) is shown for reference: it is
   taken inside dltrain's EpochStats callback and leaves out the checkpoint,
   history, TensorBoard and resume-state writing that run after it.
@@ -250,6 +267,8 @@ class Run:
     wall_s: float
     params: int | None  # the trained model's parameter count, to check Model.layers against
     own_epoch_s: list[float] = field(default_factory=list)  # dltrain's history.csv epoch_seconds
+    first_step_s: float | None = None  # process start to the first training step (epoch_timer.py)
+    parts: list[dict] = field(default_factory=list)  # per epoch: where its seconds went (epoch_timer.py)
 
     @property
     def steady(self) -> list[float]:
@@ -262,10 +281,11 @@ def timed_cmd(timings: Path, target: list[str]) -> list[str]:
     return [sys.executable, str(BENCH / "epoch_timer.py"), str(timings), *target]
 
 
-def read_timings(timings: Path) -> tuple[list[float], int | None]:
-    """The end-to-end epoch times and the parameter count epoch_timer.py recorded."""
+def read_timings(timings: Path) -> dict:
+    """What epoch_timer.py recorded, as keyword arguments of :class:`Run`."""
     record = json.loads(timings.read_text())
-    return [e["end_to_end"] for e in record["epochs"]], record["params"]
+    return {"epoch_s": [e["end_to_end"] for e in record["epochs"]], "params": record["params"],
+            "first_step_s": record.get("first_step_s"), "parts": [e.get("parts", {}) for e in record["epochs"]]}
 
 
 def run_seed(model: Model, epochs: int, samples: int | None, batch_size: int | None, work: Path, tag: str) -> Run:
@@ -281,8 +301,7 @@ def run_seed(model: Model, epochs: int, samples: int | None, batch_size: int | N
     found = re.findall(r"^Test accuracy:\s*([0-9.eE+-]+)", child.stdout, re.MULTILINE)
     if not found:
         raise SystemExit(f"{model.seed} printed no 'Test accuracy:' line; see {child.log}.out")
-    epochs_s, params = read_timings(timings)
-    return Run(epochs_s, child.rss_mib, float(found[-1]), child.wall_s, params)
+    return Run(rss_mib=child.rss_mib, accuracy=float(found[-1]), wall_s=child.wall_s, **read_timings(timings))
 
 
 def run_dltrain(model: Model, epochs: int, samples: int | None, batch_size: int | None, work: Path, tag: str,
@@ -307,8 +326,8 @@ def run_dltrain(model: Model, epochs: int, samples: int | None, batch_size: int 
     with open(run_dir / "history.csv", newline="") as f:
         own = [float(row["epoch_seconds"]) for row in csv.DictReader(f)]
     shutil.rmtree(run_dir, ignore_errors=True)  # models and resume state: megabytes per run
-    epochs_s, params = read_timings(timings)
-    return Run(epochs_s, child.rss_mib, float(report["test"]["accuracy"]), child.wall_s, params, own)
+    return Run(rss_mib=child.rss_mib, accuracy=float(report["test"]["accuracy"]), wall_s=child.wall_s,
+               own_epoch_s=own, **read_timings(timings))
 
 
 def interleaved(model: Model, epochs: int, pairs: int, samples: int | None, batch_size: int | None,
@@ -336,6 +355,14 @@ def matmul_peak() -> dict:
     """bench/matmul_peak.py's result (GFLOP/s, TF and Keras versions), in a child of its own."""
     child = run_child([sys.executable, str(BENCH / "matmul_peak.py")], child_env(), LOGS / "matmul")
     check(child, "bench/matmul_peak.py")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def epoch_floor(name: str, samples: int) -> dict:
+    """bench/floor.py's bare-step epoch floor of seed model ``name``, in a child of its own."""
+    child = run_child([sys.executable, str(BENCH / "floor.py"), "--model", name, "--samples", str(samples), "--json"],
+                      child_env(), LOGS / f"floor-{name}")
+    check(child, "bench/floor.py")
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
@@ -392,7 +419,19 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}×" if b else "–"
 
 
-def model_table(name: str, model: Model, seed: list[Run], dl: list[Run], samples: int, peak_gflops: float) -> str:
+def floor_cell(runs: list[Run], floor_s: float) -> str:
+    """Mean and median epoch over the bare-step floor."""
+    return f"{ratio(epoch_mean(runs), floor_s)} ({ratio(epoch_median(runs), floor_s)})"
+
+
+def first_step_cell(runs: list[Run]) -> str:
+    """Seconds from the process's start to its first training step."""
+    values = [r.first_step_s for r in runs if r.first_step_s is not None]
+    return spread(values, 2) if values else "–"
+
+
+def model_table(name: str, model: Model, seed: list[Run], dl: list[Run], samples: int, peak_gflops: float,
+                floor: dict) -> str:
     """The Markdown comparison table of one model."""
     s_epoch, d_epoch = epoch_median(seed), epoch_median(dl)
     forward, params = forward_flops(model)
@@ -411,6 +450,8 @@ def model_table(name: str, model: Model, seed: list[Run], dl: list[Run], samples
         ("slowest epoch s (its ratio to the median on each side)",
          f"{epoch_max(seed):.3f} ({ratio(epoch_max(seed), s_epoch)})",
          f"{epoch_max(dl):.3f} ({ratio(epoch_max(dl), d_epoch)})", ""),
+        (f"mean (median) epoch / bare-step floor of {floor['epoch_floor_s']:.3f} s (bench/floor.py)",
+         floor_cell(seed, floor["epoch_floor_s"]), floor_cell(dl, floor["epoch_floor_s"]), ""),
         ("dltrain's own epoch_seconds (history.csv)", "–", f"{own:.3f}", ""),
         ("training samples/s", f"{samples / s_epoch:,.0f}", f"{samples / d_epoch:,.0f}", ratio(s_epoch, d_epoch)),
         ("% of matmul peak", percent_of_peak(s_epoch), percent_of_peak(d_epoch), ""),
@@ -418,6 +459,7 @@ def model_table(name: str, model: Model, seed: list[Run], dl: list[Run], samples
         ("test accuracy", spread([r.accuracy for r in seed], 4), spread([r.accuracy for r in dl], 4), ""),
         ("process wall s (start-up, data, epochs, test)", spread([r.wall_s for r in seed], 1),
          spread([r.wall_s for r in dl], 1), ratio(d_wall, s_wall)),
+        ("start-up s: process start to the first training step", first_step_cell(seed), first_step_cell(dl), ""),
     ]
     trained = sorted({r.params for r in seed + dl})
     mismatch = ""
@@ -430,7 +472,45 @@ def model_table(name: str, model: Model, seed: list[Run], dl: list[Run], samples
     return head + markdown(rows)
 
 
-def backend_table(name: str, model: Model, by_backend: dict[str, list[Run]], samples: int) -> str:
+def epoch_parts(run: Run, index: int) -> dict[str, float]:
+    """Where epoch ``index`` of ``run`` went, with ``other``: the epoch's seconds no named part covers."""
+    parts = dict(run.parts[index]) if index < len(run.parts) else {}
+    timed = sum(v for k, v in parts.items() if k not in ("gc", "cpu", "steal", "iowait"))
+    parts["other"] = run.epoch_s[index] - timed
+    return parts
+
+
+def parts_table(name: str, sides: dict[str, list[Run]]) -> str:
+    """Mean seconds per part of the steady epochs beside the slowest epoch's, per side: where jitter comes from."""
+    columns, cells = [], {}
+    for side, runs in sides.items():
+        steady = [(r, i) for r in runs for i in range(1, len(r.epoch_s))]
+        if not steady or not any(r.parts for r in runs):
+            continue
+        slow_run, slow_i = max(steady, key=lambda ri: ri[0].epoch_s[ri[1]])
+        mean = {}
+        for r, i in steady:
+            for part, value in epoch_parts(r, i).items():
+                mean[part] = mean.get(part, 0.0) + value / len(steady)
+        slowest = epoch_parts(slow_run, slow_i)
+        columns += [f"{side}: mean epoch", f"{side}: slowest (epoch {slow_i + 1})"]
+        for part in {**mean, **slowest}:
+            cells.setdefault(part, {})[columns[-2]] = mean.get(part, 0.0)
+            cells[part][columns[-1]] = slowest.get(part, 0.0)
+    if not columns:
+        return ""
+    order = ["train", "validation"] + sorted(p for p in cells if p not in ("train", "validation", "other", "gc",
+                                                                            "cpu", "steal", "iowait"))
+    order += [p for p in ("other", "gc", "cpu", "steal", "iowait") if p in cells]
+    rows = [("seconds", *columns)] + [(part, *(f"{cells[part].get(c, 0.0):.3f}" for c in columns))
+                                      for part in order if part in cells]
+    return (f"### {name}: where the epochs' seconds go (epoch_timer.py)\n\n"
+            "Callbacks by class (their on_epoch_begin + on_epoch_end); other: what no part covers; gc: the "
+            "collector's pauses; cpu: the process's CPU seconds, all threads; steal and iowait: the machine's, "
+            "from /proc/stat, summed over its CPUs.\n\n" + markdown(rows))
+
+
+def backend_table(name: str, model: Model, by_backend: dict[str, list[Run]], samples: int, floor: dict) -> str:
     """dltrain's runs of one model side by side, one column per Keras backend."""
     backends = list(by_backend)
     first = epoch_median(by_backend[backends[0]])
@@ -438,6 +518,14 @@ def backend_table(name: str, model: Model, by_backend: dict[str, list[Run]], sam
             (f"median epoch s ({steady_epochs(len(by_backend[backends[0]][0].epoch_s))})",
              *(epoch_cell(by_backend[b]) for b in backends)),
             (f"epoch time / {backends[0]}'s", *(ratio(epoch_median(by_backend[b]), first) for b in backends)),
+            ("mean epoch s (same epochs)", *(f"{epoch_mean(by_backend[b]):.3f}" for b in backends)),
+            ("slowest epoch s (its ratio to the median)",
+             *(f"{epoch_max(by_backend[b]):.3f} ({ratio(epoch_max(by_backend[b]), epoch_median(by_backend[b]))})"
+               for b in backends)),
+            (f"mean (median) epoch / bare-step floor of {floor['epoch_floor_s']:.3f} s",
+             *(floor_cell(by_backend[b], floor["epoch_floor_s"]) for b in backends)),
+            ("start-up s: process start to the first training step",
+             *(first_step_cell(by_backend[b]) for b in backends)),
             ("training samples/s", *(f"{samples / epoch_median(by_backend[b]):,.0f}" for b in backends)),
             ("peak RSS MiB", *(f"{statistics.median(r.rss_mib for r in by_backend[b]):,.0f}" for b in backends)),
             ("test accuracy", *(spread([r.accuracy for r in by_backend[b]], 4) for b in backends)),
@@ -540,10 +628,13 @@ def comparison(args: argparse.Namespace, work: Path) -> str:
         log(f"{name}: {args.pairs} pair(s) of {args.epochs} epochs on {samples:,} samples")
         seed, by_backend = interleaved(MODELS[name], args.epochs, args.pairs, args.samples, None, work,
                                        tuple(args.backends))
+        log(f"{name}: bare-step floor ...")
+        floor = epoch_floor(name, samples)
         tables.append(model_table(name, MODELS[name], seed, by_backend[args.backends[0]], samples,
-                                  peak["best_gflops"]))
+                                  peak["best_gflops"], floor))
         if len(args.backends) > 1:
-            tables.append(backend_table(name, MODELS[name], by_backend, samples))
+            tables.append(backend_table(name, MODELS[name], by_backend, samples, floor))
+        tables.append(parts_table(name, {"seed": seed, **{f"dltrain {b}": r for b, r in by_backend.items()}}))
     log("start-up ...")
     startup = startup_times(args.startup_reps)
     return "\n".join([
@@ -581,6 +672,41 @@ def scaling(args: argparse.Namespace, work: Path) -> str:
     ])
 
 
+def smoke_command(config: Path, runs_dir: Path) -> list[str]:
+    """``dltrain fit CONFIG --smoke`` as CI runs it: MNIST and CIFAR (downloads) on synthetic data."""
+    dataset = re.search(r"^\s*dataset:\s*(\w+)", config.read_text(), re.MULTILINE)
+    synthetic = ["--synthetic"] if dataset and dataset.group(1) in ("mnist", "cifar10", "cifar100") else []
+    return [dltrain_script(), "fit", str(config), "--smoke", *synthetic, "--json", "--runs-dir", str(runs_dir)]
+
+
+def smoke_startup(args: argparse.Namespace, work: Path) -> str:
+    """Wall time of ``dltrain fit --smoke`` of every config beside ``python -c "import keras"``, interleaved."""
+    load_before = os.getloadavg()
+    rows = [("config", "smoke wall s", '`import keras` s (same round)', "smoke − import s")]
+    for config in sorted((ROOT / "configs").glob("*.yaml")):
+        smoke, imports = [], []
+        for i in range(args.startup_reps):
+            log(f"smoke start-up: {config.name} ({i + 1}/{args.startup_reps})")
+            imports.append(run_child([sys.executable, "-c", "import keras"], child_env(),
+                                     LOGS / f"smoke-import-{config.stem}-{i}").wall_s)
+            child = run_child(smoke_command(config, work / "runs"), child_env(), LOGS / f"smoke-{config.stem}-{i}")
+            if child.returncode != 0:  # a config whose data a script of configs/data/ writes, not written yet
+                smoke = None
+                break
+            smoke.append(child.wall_s)
+        if smoke is None:
+            rows.append((f"`{config.name}`", "failed (see its log: data not written?)", "", ""))
+            continue
+        s, k = statistics.median(smoke), statistics.median(imports)
+        rows.append((f"`{config.name}`", spread(smoke, 2), spread(imports, 2), f"{s - k:+.2f}"))
+    return "\n".join([
+        "## Start-up: `dltrain fit --smoke` of every config\n", preamble(load_before),
+        f"Median of {args.startup_reps} run(s) each, every smoke run right after a `python -c \"import keras\"`; "
+        "MNIST and CIFAR configs on synthetic data (`--synthetic`), as CI runs them.\n",
+        markdown(rows),
+    ])
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Benchmark dltrain against the plain Keras seed scripts.",
                                      epilog="See the module docstring (bench/run.py) for what is measured.")
@@ -589,6 +715,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "writes bench/.cache/RESULTS-short.md unless --out")
     parser.add_argument("--scaling", action="store_true",
                         help="MLP epoch time vs --sizes (batch 128) and --batch-sizes; only that section of --out")
+    parser.add_argument("--smoke-startup", action="store_true",
+                        help="`dltrain fit --smoke` of every config vs `import keras`; only that section of --out")
     parser.add_argument("--models", type=lambda s: s.split(","), default=list(MODELS),
                         help="comma-separated, from: " + ", ".join(MODELS))
     parser.add_argument("--epochs", type=int, help="epochs per run (default 5; --short 2)")
@@ -628,6 +756,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(dir=CACHE, prefix="work-") as work:
         if args.scaling:
             section, text = "scaling", scaling(args, Path(work))
+        elif args.smoke_startup:
+            section, text = "smoke-startup", smoke_startup(args, Path(work))
         else:
             section, text = "comparison", comparison(args, Path(work))
     print(text)
