@@ -13,7 +13,6 @@ helpers, which import no Keras).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -27,20 +26,12 @@ if TYPE_CHECKING:
 BACKENDS = ("tensorflow", "jax")
 DEFAULT = "tensorflow"
 AUTO = "auto"
-# Layers whose training is dense matrix products, nothing else: the models for which jax's epoch was
-# measured shorter than TensorFlow's (bench/RESULTS.md, the MLP: 0.90x). For convolutions the two
-# measured equal (the CNN: 1.00x), and TensorFlow starts about a second sooner (jax is imported
-# beside it, since the data pipeline is tf.data on both).
-DENSE_LAYERS = frozenset({"Dense", "Dropout", "Flatten", "Activation", "ReLU", "Softmax", "Rescaling",
-                          "Normalization", "Reshape", "BatchNormalization", "LayerNormalization"})
-# A jax process starts later (it imports jax beside TensorFlow and compiles its steps anew): for the seed
-# MLP on Fashion-MNIST it saved 0.23 s per 60,000-sample epoch and lost 1.6 s of start-up (bench/RESULTS.md:
-# 4 epochs took 23.9 s of process wall on jax, 22.3 s on TensorFlow), so it pays off from about 7 such
-# epochs: 420,000 samples × epochs.
-AUTO_JAX_MIN_SAMPLE_EPOCHS = 500_000
-# Built-in in-memory sets: training samples (at most: scikit-learn's are split into train/validation/test).
-ARRAY_DATASETS = {"mnist": 60_000, "fashion_mnist": 60_000, "cifar10": 50_000, "cifar100": 50_000,
-                  "digits": 1_797, "iris": 150, "wine": 178, "breast_cancer": 569, "diabetes": 442}
+# What `backend: auto` rests on (bench/RESULTS.md, `python bench/run.py --backends tensorflow,jax`, 2 pairs of
+# 4 epochs of the full Fashion-MNIST on this project's 2-core CPU machine): the seed MLP's epoch took 1.00x
+# TensorFlow's on jax and the seed CNN's 1.06x, and a jax process reached its first training step 0.9-2.4 s
+# later (it imports jax beside TensorFlow, whose tf.data feeds both). Until a measurement shows jax
+# faster for some kind of run, auto trains on TensorFlow, except where only jax has the engine.
+AUTO_MEASURED = "TensorFlow's epochs measured equal to jax's (MLP) or shorter (CNN), and it starts sooner"
 
 
 def loaded_backend() -> str | None:
@@ -83,31 +74,6 @@ def check_backend(name: str) -> None:
         raise _wrong_backend(name, loaded)
 
 
-def _dense_only(config: Config) -> bool:
-    """Whether the config's model is made of dense layers only (see DENSE_LAYERS)."""
-    model = config.model
-    if model.type == "mlp":
-        return True
-    layers = getattr(model, "layers", None) or []
-    return bool(layers) and all(layer.name in DENSE_LAYERS for layer in layers)
-
-
-def _array_samples(config: Config) -> int | None:
-    """Training samples of an in-memory array dataset, where known before loading it (else None)."""
-    data = config.data
-    if data.dataset in ARRAY_DATASETS:
-        return ARRAY_DATASETS[data.dataset]
-    if data.dataset == "npz" and data.path:
-        try:  # the header only: np.load reads an array's data when it is indexed, not before
-            import numpy as np
-
-            with np.load(data.path, mmap_mode="r", allow_pickle=False) as arrays:
-                return int(arrays["x_train"].shape[0]) if "x_train" in arrays.files else None
-        except (OSError, ValueError, KeyError):
-            return None  # fit reports the file's problem with its own message
-    return None
-
-
 def auto_backend(config: Config) -> tuple[str, str]:
     """The backend ``backend: auto`` trains on, and why: Keras's, when this process has imported it
     already (a process has one backend), else :func:`measured_backend`'s choice."""
@@ -118,27 +84,13 @@ def auto_backend(config: Config) -> tuple[str, str]:
 
 
 def measured_backend(config: Config) -> tuple[str, str]:
-    """The faster backend for a config as measured on a CPU, and why, from the config alone (no Keras import).
+    """The backend measured best for a config, and why, from the config alone (no Keras import).
 
-    jax where it was measured faster: dense-only models on an in-memory array
-    large enough that its per-process compilation pays off. TensorFlow
-    everywhere else: equal or unmeasured, and quicker to start. multi_worker
-    always gets jax (its only engine).
+    ``multi_worker`` gets jax, its only engine; everything else TensorFlow (see AUTO_MEASURED).
     """
     if config.training.distribute == "multi_worker":
         return "jax", "training.distribute: multi_worker trains on jax"
-    if importlib.util.find_spec("jax") is None:
-        return "tensorflow", "jax is not installed (pip install 'dltrain[jax]')"
-    if not _dense_only(config):
-        return "tensorflow", "the model is not dense-only: TensorFlow's epoch measured equal to jax's, and it starts sooner"
-    samples = _array_samples(config)
-    if samples is None:
-        return "tensorflow", "jax was measured faster on in-memory arrays only, not on this dataset's pipeline"
-    work = samples * config.training.epochs
-    if work < AUTO_JAX_MIN_SAMPLE_EPOCHS:
-        return "tensorflow", (f"{samples:,} samples × {config.training.epochs} epochs is too little work for jax's "
-                              "compilation to pay off")
-    return "jax", "dense layers on in-memory arrays: jax's epoch measured 0.9× TensorFlow's"
+    return "tensorflow", AUTO_MEASURED
 
 
 def resolve_backend(config: Config) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from conftest import READY_CONFIGS, REPO
-from dltrain import backend
 from dltrain.backend import backend_of_run, check_backend, measured_backend, resolve_backend, use_backend
 from dltrain.config import load_config
 from dltrain.errors import UserError
@@ -83,42 +82,20 @@ def _config(*overrides: str, name: str = "digits_mlp.yaml"):
 
 
 @pytest.mark.parametrize("name, overrides, wanted, why", [
-    ("mnist_mlp.yaml", [], "jax", "dense layers on in-memory arrays"),  # the measured case: 60,000 × 10
-    ("fashion_mnist_mlp.yaml", [], "jax", "dense layers"),
-    ("mnist_mlp.yaml", ["training.epochs=4"], "tensorflow", "too little work"),  # jax's start-up costs more
-    ("digits_mlp.yaml", [], "tensorflow", "too little work"),  # 1,347 × 60
-    ("mnist_cnn.yaml", [], "tensorflow", "not dense-only"),
-    ("mnist_mlp.yaml", ["training.distribute=multi_worker"], "jax", "multi_worker"),
-    ("mixed_table.yaml", [], "tensorflow", "not"),
+    ("mnist_mlp.yaml", [], "tensorflow", "equal to jax's (MLP)"),  # bench/RESULTS.md: 1.00x on jax
+    ("mnist_cnn.yaml", [], "tensorflow", "shorter (CNN)"),  # 1.06x on jax
+    ("mixed_table.yaml", [], "tensorflow", "starts sooner"),
+    ("mnist_mlp.yaml", ["training.distribute=multi_worker"], "jax", "multi_worker"),  # jax's engine only
 ])
-def test_auto_chooses_jax_only_where_it_was_measured_faster(tmp_path, name, overrides, wanted, why):
+def test_auto_chooses_what_was_measured_best(name, overrides, wanted, why):
     chosen, reason = measured_backend(_config("backend=auto", *overrides, name=name))
     assert (chosen, why in reason) == (wanted, True), reason
-
-
-def test_auto_on_an_npz_reads_only_its_header(tmp_path, npz_file):
-    import numpy as np
-
-    big = tmp_path / "big.npz"
-    np.savez(big, x_train=np.zeros((60_000, 8), np.uint8), y_train=np.zeros(60_000, np.uint8),
-             x_test=np.zeros((10, 8), np.uint8), y_test=np.zeros(10, np.uint8))
-    for path, wanted in ((big, "jax"), (npz_file, "tensorflow")):  # 60,000 × 60 vs 240 × 60 samples × epochs
-        config = load_config(REPO / "configs" / "digits_mlp.yaml",
-                             ["backend=auto", "data.dataset=npz", f"data.path={path}"])
-        assert measured_backend(config)[0] == wanted, path
-
-
-def test_auto_without_jax_installed_is_tensorflow(tmp_path, monkeypatch):
-    real = backend.importlib.util.find_spec
-    monkeypatch.setattr(backend.importlib.util, "find_spec", lambda name: None if name == "jax" else real(name))
-    chosen, reason = measured_backend(_config("backend=auto", name="mnist_mlp.yaml"))
-    assert chosen == "tensorflow" and "not installed" in reason
 
 
 def test_auto_keeps_the_backend_keras_already_runs(tmp_path):
     import keras  # noqa: F401  (this process's Keras: tensorflow)
 
-    config = _config("backend=auto", name="mnist_mlp.yaml")
+    config = _config("backend=auto", "training.distribute=multi_worker", name="mnist_mlp.yaml")
     assert measured_backend(config)[0] == "jax" and resolve_backend(config) == "tensorflow"
     assert resolve_backend(_config("backend=jax")) == "jax"  # a named backend is never changed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import typer
 
@@ -140,4 +141,29 @@ def main() -> None:
         from dltrain.quiet import silence_native_stderr
 
         silence_native_stderr()  # before TensorFlow is imported: it prints while loading
-    sys.exit(run(args))
+    exit_process(run(args))
+
+
+def exit_process(code: int) -> NoReturn:
+    """Ends the process with ``code`` as Python's exit does, less its teardown of every module.
+
+    Python's exit waits for the non-daemon threads, runs the atexit functions, then frees
+    every module and object. With TensorFlow loaded that last part took 1.3 s of a 9.5 s
+    ``dltrain fit --smoke`` (measured on CPython 3.11, TensorFlow 2.21), and a finished
+    command needs nothing from it: its files are written and closed by then. Without
+    TensorFlow (``--help``, ``validate``) the ordinary exit is as quick.
+    """
+    if "tensorflow" not in sys.modules:
+        sys.exit(code)
+    import atexit
+    import os
+    import threading
+
+    threading._shutdown()  # what the interpreter's exit runs first: joins non-daemon threads and executors
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`dltrain ... | head`) or stream
+            pass
+    os._exit(code)

@@ -275,10 +275,10 @@ class Config(Section, TaskRules):
     backend: Literal["tensorflow", "jax", "auto"] = Field(
         "tensorflow",
         description="The Keras backend that trains (set before Keras is imported); the data pipeline is "
-        "tf.data on both, and model.keras loads on either. auto: jax where it was measured faster "
-        "(dense-only models on MNIST-sized in-memory arrays, when jax is installed, and multi_worker), "
-        "tensorflow otherwise; the run prints and records the choice and why. The two backends draw "
-        "other initial weights from one seed, so results differ as between two seeds.",
+        "tf.data on both, and model.keras loads on either. auto: the backend measured fastest for the "
+        "run (bench/RESULTS.md): tensorflow, except jax for multi_worker; the run prints and records "
+        "the choice and why. The two backends draw other initial weights from one seed, so results "
+        "differ as between two seeds.",
     )
     data: DataConfig = Field(default_factory=DataConfig, description="The dataset.")
     model: ModelConfig = Field(default_factory=MLPModel, description="The network.")

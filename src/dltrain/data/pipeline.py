@@ -26,9 +26,9 @@ from dltrain.tf_quiet import tf
 # Feeding: a batch is a cheap gather from arrays in memory, so two calls at a time keep up with training
 # on any number of cores, and a buffer of one execution's batches (Keras runs steps_per_execution, by
 # default 32, in one call) lets an execution start without waiting. tf.data's autotuner stays off: on a
-# 2-core machine its retuning made single epochs up to 2.1x the median (the seed MLP: the slowest of 36
-# epochs 5.08 s against a 2.42 s median; 1.17x with these settings, and a 7 % shorter mean epoch; the
-# seed CNN's slowest epoch 1.38x with it, 1.14x without; bench/RESULTS.md).
+# 2-core machine its retuning made single epochs up to 2.1x the median with the CPU seconds unchanged
+# (the process waited). bench/RESULTS.md, before and after: the seed MLP's slowest epoch 1.60x -> 1.04x
+# its median and its mean epoch 0.54x -> 0.53x the plain script's; the seed CNN's 1.15x -> 1.02x.
 MAP_CALLS = 2
 PREFETCH_BATCHES = 32
 
