@@ -14,23 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import keras  # noqa: E402
 
-
-def timed(fn, steps: int, reps: int = 3) -> float:
-    """Seconds per step of a compiled loop (best of ``reps``)."""
-    fn(tf.constant(2))  # trace and warm up
-    best = float("inf")
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn(tf.constant(steps)).numpy()
-        best = min(best, (time.perf_counter() - start) / steps)
-    return best
+from floor import seconds_per_step as timed  # noqa: E402  (bench/ is this script's folder)
 
 
 def part_loop(layer_fn, x):

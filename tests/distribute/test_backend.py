@@ -68,11 +68,15 @@ def test_the_config_names_the_backend_and_defaults_to_tensorflow():
         load_config(REPO / "configs" / "digits_mlp.yaml", ["backend=torch"])
 
 
-def test_resume_reads_the_backend_from_the_run(tmp_path: Path):
+@pytest.mark.parametrize("config_yaml, run_json", [
+    ("backend: jax\n", "{}"),  # from the config
+    ("backend: auto\n", '{"backend": "jax"}'),  # what auto chose, as run.json recorded it
+])
+def test_resume_reads_the_backend_from_the_run(tmp_path: Path, config_yaml, run_json):
     run = tmp_path / "20260101-000000-r"
     run.mkdir()
-    (run / "config.yaml").write_text("backend: jax\n")
-    (run / "run.json").write_text("{}")
+    (run / "config.yaml").write_text(config_yaml)
+    (run / "run.json").write_text(run_json)
     assert backend_of_run(tmp_path, str(run)) == "jax"
     assert backend_of_run(tmp_path, str(tmp_path / "missing")) == "tensorflow"  # fit then says what is wrong
 
@@ -110,14 +114,6 @@ def test_fit_with_auto_prints_and_records_the_choice(tmp_path, capsys):
     (run,) = tmp_path.iterdir()
     assert json.loads((run / "run.json").read_text())["backend"] == "tensorflow"
     assert "backend: auto" in (run / "config.yaml").read_text()  # the config as written; run.json says what ran
-
-
-def test_resume_takes_the_backend_the_run_recorded(tmp_path: Path):
-    run = tmp_path / "20260101-000000-r"
-    run.mkdir()
-    (run / "config.yaml").write_text("backend: auto\n")
-    (run / "run.json").write_text('{"backend": "jax"}')
-    assert backend_of_run(tmp_path, str(run)) == "jax"
 
 
 @pytest.mark.slow

@@ -111,3 +111,15 @@ def test_ctrl_c_before_a_fit_has_a_run_says_so(tmp_path, capsys, monkeypatch):
     assert run(["fit", str(tmp_path / "any.yaml"), "--runs-dir", str(tmp_path / "runs")]) == 130
     assert capsys.readouterr().err.strip() == "interrupted before training started; no run was written"
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_run_stopped_before_recording_its_config_has_nothing_to_resume(tmp_path, capsys):
+    """A signal between run.json and config.yaml (the first two files a run writes) is not a damaged run."""
+    run_dir = tmp_path / "20260101-000000-config"
+    run_dir.mkdir()
+    (run_dir / runs.RUN).write_text('{"status": "interrupted"}')
+    assert run(["fit", "--resume", str(run_dir)]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
+    (run_dir / runs.RUN).unlink()  # no run.json either: not a run directory at all
+    assert run(["fit", "--resume", str(run_dir)]) == 2
+    assert "not a run directory" in capsys.readouterr().err

@@ -94,6 +94,9 @@ def _check_modes(config: Config | None, smoke: bool, synthetic: bool, resume) ->
         raise UserError("--smoke runs are not resumed; run the smoke check again")
 
 
+NOTHING_TO_RESUME = "nothing to resume: no epoch of this run completed; start it again with dltrain fit CONFIG"
+
+
 def _resume_config(run_dir: Path, config: Config | None, force: bool,
                    overrides: list[str] | tuple[str, ...] = ()) -> tuple[Config, list[str]]:
     """The config a resume continues with: the run's own, or a changed one with --force.
@@ -101,6 +104,8 @@ def _resume_config(run_dir: Path, config: Config | None, force: bool,
     ``overrides`` (``--set``) apply to the run's own config when no other config is given.
     """
     if not (run_dir / runs.CONFIG).is_file():
+        if (run_dir / runs.RUN).is_file() and latest_state(run_dir) is None:  # stopped before recording its config
+            raise UserError(NOTHING_TO_RESUME, file=str(run_dir))
         raise UserError("not a run directory (no config.yaml); give the directory `dltrain fit` created",
                         file=str(run_dir))
     saved = load_config(run_dir / runs.CONFIG)
@@ -141,8 +146,7 @@ def _saved_point(run_dir: Path, config: Config, changes: list[str]) -> SavedStat
             raise UserError(_completed_message(run_dir, status, saved, config.training.epochs), file=str(run_dir))
         saved.training_ended = saved.stopped_early = False
     if saved is None:
-        raise UserError("nothing to resume: no epoch of this run completed; start it again with "
-                        "dltrain fit CONFIG", file=str(run_dir))
+        raise UserError(NOTHING_TO_RESUME, file=str(run_dir))
     return saved
 
 
