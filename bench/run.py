@@ -213,7 +213,7 @@ class Child:
     log: Path
 
 
-def run_child(cmd: list[str], env: dict[str, str], log: Path) -> Child:
+def run_child(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> Child:
     """Runs ``cmd`` from the repository root and measures that process alone.
 
     os.wait4 returns the rusage of exactly this child; RUSAGE_CHILDREN would be
@@ -224,7 +224,7 @@ def run_child(cmd: list[str], env: dict[str, str], log: Path) -> Child:
     out_path, err_path = log.with_suffix(".out"), log.with_suffix(".err")
     with open(out_path, "w") as out, open(err_path, "w") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
@@ -679,30 +679,54 @@ def smoke_command(config: Path, runs_dir: Path) -> list[str]:
     return [dltrain_script(), "fit", str(config), "--smoke", *synthetic, "--json", "--runs-dir", str(runs_dir)]
 
 
+def plain_script(config: Path, work: Path) -> Path:
+    """``dltrain script CONFIG``: the plain Keras script the config stands for, written under ``work``."""
+    done = subprocess.run([dltrain_script(), "script", str(config)], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"dltrain script {config} failed:\n{done.stderr[-2000:]}")
+    path = work / f"{config.stem}_plain.py"
+    path.write_text(done.stdout)
+    return path
+
+
 def smoke_startup(args: argparse.Namespace, work: Path) -> str:
-    """Wall time of ``dltrain fit --smoke`` of every config beside ``python -c "import keras"``, interleaved."""
+    """``dltrain fit --smoke`` of every config beside ``import keras`` and the config's plain script, interleaved.
+
+    The plain script (``dltrain script CONFIG`` run with DLTRAIN_SCRIPT_SMOKE=1, as CI runs it) builds,
+    compiles, trains a few batches, evaluates and saves the same model with Keras alone: the floor of a
+    smoke run, which dltrain exceeds by what it adds (checks, the run directory, best.keras's score, the
+    report).
+    """
     load_before = os.getloadavg()
-    rows = [("config", "smoke wall s", '`import keras` s (same round)', "smoke − import s")]
+    rows = [("config", "smoke wall s", "plain script (smoke) s", "`import keras` s", "smoke − import s",
+             "smoke − plain s")]
     for config in sorted((ROOT / "configs").glob("*.yaml")):
-        smoke, imports = [], []
+        smoke, plain, imports = [], [], []
+        script = plain_script(config, work)
         for i in range(args.startup_reps):
             log(f"smoke start-up: {config.name} ({i + 1}/{args.startup_reps})")
             imports.append(run_child([sys.executable, "-c", "import keras"], child_env(),
                                      LOGS / f"smoke-import-{config.stem}-{i}").wall_s)
             child = run_child(smoke_command(config, work / "runs"), child_env(), LOGS / f"smoke-{config.stem}-{i}")
-            if child.returncode != 0:  # a config whose data a script of configs/data/ writes, not written yet
+            script_run = run_child([sys.executable, str(script)], child_env(DLTRAIN_SCRIPT_SMOKE="1"),
+                                   LOGS / f"smoke-plain-{config.stem}-{i}", cwd=work)  # it saves its model there
+            if child.returncode != 0 or script_run.returncode != 0:  # data a script of configs/data/ writes?
                 smoke = None
                 break
             smoke.append(child.wall_s)
+            plain.append(script_run.wall_s)
         if smoke is None:
-            rows.append((f"`{config.name}`", "failed (see its log: data not written?)", "", ""))
+            rows.append((f"`{config.name}`", "failed (see its logs: data not written?)", "", "", "", ""))
             continue
-        s, k = statistics.median(smoke), statistics.median(imports)
-        rows.append((f"`{config.name}`", spread(smoke, 2), spread(imports, 2), f"{s - k:+.2f}"))
+        s, p, k = statistics.median(smoke), statistics.median(plain), statistics.median(imports)
+        rows.append((f"`{config.name}`", spread(smoke, 2), spread(plain, 2), spread(imports, 2), f"{s - k:+.2f}",
+                     f"{s - p:+.2f}"))
     return "\n".join([
         "## Start-up: `dltrain fit --smoke` of every config\n", preamble(load_before),
-        f"Median of {args.startup_reps} run(s) each, every smoke run right after a `python -c \"import keras\"`; "
-        "MNIST and CIFAR configs on synthetic data (`--synthetic`), as CI runs them.\n",
+        f"Median of {args.startup_reps} run(s) each, in turn: `python -c \"import keras\"`, the smoke run (MNIST "
+        "and CIFAR configs on synthetic data, `--synthetic`, as CI runs them), and the config's plain Keras "
+        "script (`dltrain script CONFIG`) run with `DLTRAIN_SCRIPT_SMOKE=1`: Keras alone building, "
+        "compiling, training a few batches, evaluating and saving the same model.\n",
         markdown(rows),
     ])
 
