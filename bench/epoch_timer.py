@@ -56,6 +56,7 @@ import time
 
 _STARTED = time.perf_counter()  # this wrapper's first line: the Python start-up before it is not counted
 
+
 def _write_json(path: str, data: dict) -> None:
     """Writes atomically, so run.py never reads half a file."""
     tmp = f"{path}.tmp"
@@ -100,6 +101,10 @@ class _PartClock:
         self.epoch_end_started: float | None = None
         self._gc_start = 0.0
         gc.callbacks.append(self._on_gc)
+
+    def close(self) -> None:
+        """Stops listening to the collector (a process may fit several models)."""
+        gc.callbacks.remove(self._on_gc)
 
     def _on_gc(self, phase, info):
         if phase == "start":
@@ -156,8 +161,11 @@ def _patch_fit(keras, out: str) -> None:
             self._cpu = sum(os.times()[:2])
             self._machine = _machine_seconds()
 
+        def on_train_end(self, logs=None):
+            self.clock.close()
+
         def on_epoch_begin(self, epoch, logs=None):
-            self._begin = self._test_begin = time.perf_counter()
+            self._begin = time.perf_counter()
 
         def on_train_batch_begin(self, batch, logs=None):
             if self.record["first_step_s"] is None:  # the process's start-up, up to its first training step
