@@ -173,6 +173,8 @@ def test_smoke_run_is_quick_marked_and_json(tmp_path, capsys):
     assert json.loads((run_dir / runs.RUN).read_text())["smoke"] is True
     assert len((run_dir / runs.HISTORY).read_text().splitlines()) == 2  # header + one epoch
     assert set(out["test"]) == {"loss", "accuracy"}
+    best = json.loads((run_dir / runs.METRICS).read_text())["best"]
+    assert best["epoch"] == 1 and best["test"] == out["test"]  # one epoch: best.keras is the final model
 
 
 def test_smoke_never_swaps_in_other_data(tmp_path, monkeypatch, capsys):

@@ -20,7 +20,7 @@ from dltrain.training.callbacks import save_model_atomically
 from dltrain.training.console import stage
 from dltrain.training.evaluate import load_model, test_metrics
 from dltrain.training.resume import mark_training_ended
-from dltrain.training.scoring import Scoring, scoring, weights_of
+from dltrain.training.scoring import Scoring, holds_weights_of, scoring, weights_of
 from dltrain.training.results import FitResult
 
 
@@ -102,11 +102,19 @@ def write_report(run_dir: Path) -> None:
         print(f"warning: the report of {run_dir} could not be written: {type(err).__name__}: {err}", file=sys.stderr)
 
 
-def _best_metrics(run_dir: Path, data: DataBundle, scorer: Scoring) -> dict | None:
+# best.keras holds the final model's weights: its test metrics are the final model's.
+SAME_AS_FINAL = "same as the final model"
+
+
+def _best_metrics(run_dir: Path, data: DataBundle, scorer: Scoring) -> dict | str | None:
+    """best.keras's test metrics; ``SAME_AS_FINAL`` when it holds the final weights; None without it."""
     best = run_dir / runs.BEST
     if not best.is_file():
         return None
-    with weights_of(scorer, load_model(best)) as model:
+    saved = load_model(best)
+    if holds_weights_of(scorer, saved):
+        return SAME_AS_FINAL
+    with weights_of(scorer, saved) as model:
         metrics = test_metrics(model, scorer.test)
         if has_task_metrics(data):
             metrics.update(task_metrics(data, model.predict(scorer.test, verbose=0)))
@@ -142,6 +150,8 @@ def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, ch
     restored = any(getattr(cb, "restore_best_weights", False) for cb in trainer.user_callbacks)
     outputs = save_predictions(scorer.model, data, run_dir, scorer.test)
     final.update(task_metrics(data, outputs))
+    if best_test == SAME_AS_FINAL:
+        best_test = dict(final)
     runs.write_json(run_dir / runs.METRICS, {
         "task": data.task, "test": final, "model": runs.MODEL,
         "best": {"monitor": trainer.monitor, "value": best, "epoch": checkpoint.best_epoch, "test": best_test},

@@ -55,6 +55,28 @@ def scoring(trained: keras.Model, serving: keras.Model, data: DataBundle, compil
     return Scoring(model, test, layers=list(trained.layers))
 
 
+def _weight_pairs(scorer: Scoring, saved: keras.Model) -> list[tuple[keras.Layer, keras.Layer]]:
+    """(the scorer's layer, the layer of ``saved`` whose weights it takes)."""
+    layers = scorer.layers if scorer.layers is not None else [scorer.model]
+    return [(layer, saved if layer is scorer.model else saved.get_layer(layer.name)) for layer in layers]
+
+
+def holds_weights_of(scorer: Scoring, saved: keras.Model) -> bool:
+    """Whether the scorer's model already holds exactly ``saved``'s weights.
+
+    Then their test metrics are equal, and scoring ``saved`` again would only
+    repeat the evaluation: true whenever the best checkpoint is the last
+    epoch's, or EarlyStopping restored the best weights.
+    """
+    import numpy as np
+
+    for layer, source in _weight_pairs(scorer, saved):
+        ours, theirs = layer.get_weights(), source.get_weights()
+        if len(ours) != len(theirs) or not all(np.array_equal(a, b) for a, b in zip(ours, theirs)):
+            return False
+    return True
+
+
 @contextmanager
 def weights_of(scorer: Scoring, saved: keras.Model):
     """The scorer's model holding ``saved``'s weights meanwhile (a checkpoint of the same model).
@@ -63,13 +85,12 @@ def weights_of(scorer: Scoring, saved: keras.Model):
     test and predict steps once more; the scorer's steps, already built for
     the final model, take the other weights as they are.
     """
-    layers = scorer.layers if scorer.layers is not None else [scorer.model]
-    kept = [layer.get_weights() for layer in layers]
+    pairs = _weight_pairs(scorer, saved)
+    kept = [layer.get_weights() for layer, _ in pairs]
     try:
-        for layer in layers:
-            source = saved if layer is scorer.model else saved.get_layer(layer.name)
+        for layer, source in pairs:
             layer.set_weights(source.get_weights())
         yield scorer.model
     finally:
-        for layer, weights in zip(layers, kept):
+        for (layer, _), weights in zip(pairs, kept):
             layer.set_weights(weights)
