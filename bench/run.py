@@ -701,6 +701,8 @@ def smoke_startup(args: argparse.Namespace, work: Path) -> str:
     rows = [("config", "smoke wall s", "plain script (smoke) s", "`import keras` s", "smoke − import s",
              "smoke − plain s")]
     for config in sorted((ROOT / "configs").glob("*.yaml")):
+        if args.configs and config.stem not in args.configs:
+            continue
         smoke, plain, imports = [], [], []
         script = plain_script(config, work)
         for i in range(args.startup_reps):
@@ -739,6 +741,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "writes bench/.cache/RESULTS-short.md unless --out")
     parser.add_argument("--scaling", action="store_true",
                         help="MLP epoch time vs --sizes (batch 128) and --batch-sizes; only that section of --out")
+    parser.add_argument("--configs", type=lambda s: s.split(","), default=None,
+                        help="--smoke-startup: only these configs (comma-separated names without .yaml)")
     parser.add_argument("--smoke-startup", action="store_true",
                         help="`dltrain fit --smoke` of every config vs `import keras`; only that section of --out")
     parser.add_argument("--models", type=lambda s: s.split(","), default=list(MODELS),
