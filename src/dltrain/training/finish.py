@@ -124,9 +124,11 @@ def _best_metrics(run_dir: Path, data: DataBundle, scorer: Scoring) -> dict | st
 def _scorer(plan, trainer, data: DataBundle) -> Scoring:
     from dltrain.models import compile_model
 
+    engine = getattr(trainer, "engine", None)
     return scoring(trainer.model, trainer.serving, data,
                    lambda m: compile_model(m, plan.config, inference=True, optimizer=trainer.model.optimizer,
-                                           samples_per_epoch=data.n_train, epochs=plan.epochs))
+                                           samples_per_epoch=data.n_train, epochs=plan.epochs),
+                   saved_only=engine is not None and engine.multi_process)
 
 
 def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, checkpoint, seconds: float,
