@@ -35,8 +35,11 @@ if not _SHOW_LOGS:
     warnings.filterwarnings("ignore", module=r"(keras|tensorflow|absl|google)(\.|$)")
     warnings.filterwarnings("ignore", message=r".*(oneDNN|cuda|CUDA|TensorFlow binary).*")
 
-import tensorflow as tf  # noqa: E402
-import keras  # noqa: E402
+from dltrain.startup import without_unused_packages  # noqa: E402
+
+with without_unused_packages():  # a CLI command's: jax (on TensorFlow) and IPython stay out
+    import tensorflow as tf  # noqa: E402
+    import keras  # noqa: E402
 
 if _SET_LOG_LEVEL:
     del os.environ["TF_CPP_MIN_LOG_LEVEL"]  # no process-wide leftover: programs we start log as they would

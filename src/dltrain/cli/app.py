@@ -139,8 +139,10 @@ def main() -> None:
     args = sys.argv[1:]
     if args[:1] in (["fit"], ["evaluate"], ["reproduce"], ["predict"], ["export"], ["script"], ["tune"]) or "--build" in args:
         from dltrain.quiet import silence_native_stderr
+        from dltrain.startup import skip_unused_imports
 
         silence_native_stderr()  # before TensorFlow is imported: it prints while loading
+        skip_unused_imports()
     exit_process(run(args))
 
 
