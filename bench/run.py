@@ -724,7 +724,8 @@ def smoke_startup(args: argparse.Namespace, work: Path) -> str:
         rows.append((f"`{config.name}`", spread(smoke, 2), spread(plain, 2), spread(imports, 2), f"{s - k:+.2f}",
                      f"{s - p:+.2f}"))
     return "\n".join([
-        "## Start-up: `dltrain fit --smoke` of every config\n", preamble(load_before),
+        f"## Start-up: `dltrain fit --smoke` of {'some configs' if args.configs else 'every config'}\n",
+        preamble(load_before),
         f"Median of {args.startup_reps} run(s) each, in turn: `python -c \"import keras\"`, the smoke run (MNIST "
         "and CIFAR configs on synthetic data, `--synthetic`, as CI runs them), and the config's plain Keras "
         "script (`dltrain script CONFIG`) run with `DLTRAIN_SCRIPT_SMOKE=1`: Keras alone building, "
@@ -785,7 +786,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.scaling:
             section, text = "scaling", scaling(args, Path(work))
         elif args.smoke_startup:
-            section, text = "smoke-startup", smoke_startup(args, Path(work))
+            # A run of some configs keeps its own section: the table of every config stays.
+            section = "smoke-startup-some" if args.configs else "smoke-startup"
+            text = smoke_startup(args, Path(work))
         else:
             section, text = "comparison", comparison(args, Path(work))
     print(text)
