@@ -106,19 +106,29 @@ def tiny_config(write_config, npz_file):
     )
 
 
-# The files that take longest, longest first (per-file seconds from `--durations=0`, two suite runs). With
-# `-n 2 --dist loadfile` xdist hands out whole files in collection order, so starting the long ones first
-# lets the many short files fill the end, instead of one long file running alone while the other worker idles.
+# The files that take longest, longest first (per-file seconds from two `--junitxml` suite runs). With
+# `-n 2 --dist loadfile` xdist hands out whole files in the queue's order, so starting the long ones first
+# lets the many short files fill the end, instead of one long file running alone while the other worker
+# idles. xdist's own order (most tests first, its "loadscope reorder") is switched off in pytest_configure.
 LONG_FILES_FIRST = [
-    "tests/training/test_resume.py", "tests/distribute/test_launch.py", "tests/training/test_resume_edges.py",
-    "tests/distribute/test_mirrored.py", "tests/cli/test_cli_commands.py", "tests/test_keras_io_examples.py",
-    "tests/script/test_script_runs.py", "tests/tune/test_kill_resume.py", "tests/training/test_fit.py",
-    "tests/distribute/test_backend.py", "tests/tune/test_study_digits.py", "tests/bad_inputs/test_address_space.py",
-    "tests/report/test_plots.py", "tests/tune/test_jobs.py", "tests/test_readme_examples.py",
-    "tests/test_config_properties.py", "tests/test_quiet.py", "tests/data/test_text_folder.py",
+    "tests/training/test_resume.py", "tests/distribute/test_launch.py", "tests/script/test_script_runs.py",
+    "tests/cli/test_cli_commands.py", "tests/training/test_resume_edges.py", "tests/distribute/test_mirrored.py",
+    "tests/distribute/test_backend.py", "tests/test_keras_io_examples.py", "tests/bad_inputs/test_address_space.py",
+    "tests/tune/test_study_digits.py", "tests/test_readme_examples.py", "tests/training/test_fit.py",
+    "tests/test_quiet.py", "tests/test_config_properties.py", "tests/bad_inputs/test_bad_run_dirs.py",
+    "tests/tune/test_kill_resume.py", "tests/export/test_export_onnx.py", "tests/export/test_export_litert.py",
+    "tests/data/test_text_folder.py", "tests/training/test_tasks.py", "tests/test_startup.py",
+    "tests/tune/test_jobs.py", "tests/cli/test_runs_commands.py", "tests/cli/test_run_refs.py",
 ]
 
 
+def pytest_configure(config):
+    """Keeps the queue in collection order under ``--dist loadfile`` (xdist reorders by tests per file)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+@pytest.hookimpl(trylast=True)  # after any plugin that reorders (pytest-randomly shuffles when installed)
 def pytest_collection_modifyitems(session, config, items):
     """Runs LONG_FILES_FIRST before every other file, each file's tests in their own order."""
     rank = {name: i for i, name in enumerate(LONG_FILES_FIRST)}

@@ -119,8 +119,7 @@ def test_a_moved_keras_file_is_an_error_not_a_skip(monkeypatch, tmp_path):
     """Keras's files are read from its install folder: an empty folder must raise, and names() must
     then fall back to importing Keras (with a warning) rather than accept or refuse everything."""
     monkeypatch.setattr(keras_names, "_keras_root", lambda: tmp_path)
-    keras_names._module.cache_clear()
-    keras_names.names.cache_clear()
+    keras_names.forget_keras_source()
     try:
         with pytest.raises(KerasLayoutError, match="no module keras.src.losses"):
             read_names("losses")
@@ -129,8 +128,7 @@ def test_a_moved_keras_file_is_an_error_not_a_skip(monkeypatch, tmp_path):
         with pytest.warns(RuntimeWarning, match="importing Keras"):
             assert is_known("layers", "Dense") and not is_known("layers", "Dens")
     finally:
-        keras_names._module.cache_clear()
-        keras_names.names.cache_clear()
+        keras_names.forget_keras_source()
 
 
 def test_a_table_built_in_an_unknown_way_is_an_error(monkeypatch, tmp_path):
@@ -140,12 +138,12 @@ def test_a_table_built_in_an_unknown_way_is_an_error(monkeypatch, tmp_path):
         "ALL_OBJECTS = {Foo}\nALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}\n"
         "ALL_OBJECTS_DICT.update(make_aliases())\n")
     monkeypatch.setattr(keras_names, "_keras_root", lambda: tmp_path)
-    keras_names._module.cache_clear()
+    keras_names.forget_keras_source()
     try:
         with pytest.raises(KerasLayoutError, match="does not know"):
             read_names("losses")
     finally:
-        keras_names._module.cache_clear()
+        keras_names.forget_keras_source()
 
 
 def test_the_index_equals_the_imported_keras():

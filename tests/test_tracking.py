@@ -13,10 +13,14 @@ from dltrain.config import load_config
 # Each test trains a real (tiny) model in-process: seconds each, so the whole module is in the slow part.
 pytestmark = pytest.mark.slow
 
-mlflow = pytest.importorskip("mlflow")
+
+@pytest.fixture
+def mlflow():
+    """MLflow, imported by the test that needs it (a second of every worker's collection otherwise)."""
+    return pytest.importorskip("mlflow")
 
 
-def test_params_metrics_and_artifacts_reach_mlflow(tiny_config, tmp_path, capsys, monkeypatch):
+def test_params_metrics_and_artifacts_reach_mlflow(mlflow, tiny_config, tmp_path, capsys, monkeypatch):
     uri = (tmp_path / "mlruns").as_uri()
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     code = cli.run(["fit", str(tiny_config), "--runs-dir", str(tmp_path / "runs"), "--json",

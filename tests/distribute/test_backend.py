@@ -27,6 +27,8 @@ SYNTHETIC = {"mnist", "fashion_mnist", "cifar10", "cifar100"}
 DRIVER = textwrap.dedent("""
     import json, os, sys
     os.environ["KERAS_BACKEND"] = "jax"  # before anything imports keras, as the CLI does
+    from dltrain.startup import skip_unused_imports
+    skip_unused_imports()  # as the CLI does: on jax, jax itself must still load
     from dltrain.config import load_config
     from dltrain import training
     out, synthetic = sys.argv[1], set(sys.argv[2].split(","))

@@ -13,7 +13,9 @@ from dltrain.tune import tune
 from tune_configs import study_config
 
 optuna = pytest.importorskip("optuna")
-pytestmark = pytest.mark.slow  # trains seven tiny models
+pytestmark = pytest.mark.slow  # trains TRIALS + 1 tiny models
+
+TRIALS = 4
 
 # Random sampling (seeded) makes the trials' values the same on every run of the test, whatever
 # the models learn: two learning rates far apart, so the slow ones are pruned after their first epoch.
@@ -32,14 +34,14 @@ seed: 5
 def study(tmp_path_factory):
     folder = tmp_path_factory.mktemp("study")
     config = study_config(folder, SEARCH)
-    result = tune(config, trials=6, runs_dir=folder / "runs", quiet=True)
+    result = tune(config, trials=TRIALS, runs_dir=folder / "runs", quiet=True)
     return config, result
 
 
 def test_the_study_reaches_its_trials_with_some_pruned(study):
     _, result = study
     assert result.ok and result.stopped == "target"
-    assert result.counts["complete"] + result.counts["pruned"] == 6  # no more than asked
+    assert result.counts["complete"] + result.counts["pruned"] == TRIALS  # no more than asked
     assert result.counts["pruned"] >= 1 and result.counts["complete"] >= 2
     assert result.direction == "maximize"  # inferred from val_accuracy
 
@@ -48,7 +50,7 @@ def test_the_storage_holds_every_trial_with_its_run(study):
     _, result = study
     stored = optuna.load_study(study_name=result.study, storage=result.storage)
     trials = stored.get_trials()
-    assert len(trials) == 6
+    assert len(trials) == TRIALS
     for trial in trials:
         run_dir = runs.find_run(result.study_dir, trial.user_attrs["run_dir"])
         assert run_dir.parent == result.study_dir and f"-t{trial.number:04d}" in run_dir.name
@@ -64,7 +66,7 @@ def test_the_storage_holds_every_trial_with_its_run(study):
 def test_trial_runs_are_ordinary_runs(study):
     _, result = study
     listed = runs.list_runs(result.study_dir)  # what dltrain runs list --runs-dir STUDY_DIR shows
-    assert len(listed) == 6 and {i.status for i in listed} == {"completed"}
+    assert len(listed) == TRIALS and {i.status for i in listed} == {"completed"}
 
 
 def test_the_table_matches_the_storage(study):
@@ -103,4 +105,4 @@ def test_the_plots_are_pngs_in_the_report(study):
     for path in result.plots:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert page.count("data:image/png;base64,") == len(result.plots)
-    assert page.count("<tr>") == 7  # a header and one row per trial
+    assert page.count("<tr>") == TRIALS + 1  # a header and one row per trial

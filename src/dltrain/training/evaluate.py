@@ -54,6 +54,30 @@ def test_metrics(model: keras.Model, test) -> dict[str, float]:
     return {k: float(v) for k, v in results.items()}
 
 
+def predict_batches(model: keras.Model, batches) -> np.ndarray:
+    """``model.predict`` over ``batches``, one batch per step when they fit in one execution.
+
+    With ``steps_per_execution`` N > 1, Keras's TensorFlow ``predict`` traces a
+    graph holding one copy of the model per batch of an execution (up to N;
+    ``multi_step_on_data`` in ``keras/src/backend/tensorflow/trainer.py``,
+    Keras 3.15), repaid only over many executions. A run predicts its test set
+    once; measured here (2 cores, TensorFlow 2.21), a first ``predict`` of 15
+    batches took 0.26 s with N = 32 against 0.11 s one batch per step (the
+    digits MLP), 0.33 s against 0.15 s (the seed CNN), and 0.83 s against
+    0.12 s for the fortunes text model's smoke run.
+    """
+    steps = int(batches.cardinality()) if hasattr(batches, "cardinality") else -1
+    kept = model.steps_per_execution
+    if keras.backend.backend() != "tensorflow" or kept <= 1 or not 0 < steps <= kept:
+        return model.predict(batches, verbose=0)
+    model.steps_per_execution, model.predict_function = 1, None
+    try:
+        return model.predict(batches, verbose=0)
+    finally:
+        # Keras keeps the built function: one built for single steps would take N batches' list and use the first.
+        model.steps_per_execution, model.predict_function = kept, None
+
+
 def _no_model(run_dir: Path, model: Path) -> UserError:
     """Why a run has no ``model`` file yet, and what to do: the message depends on the run's state."""
     status = runs.run_info(run_dir)

@@ -18,7 +18,7 @@ from dltrain.errors import TrainingFailed
 from dltrain.tf_quiet import keras
 from dltrain.training.callbacks import save_model_atomically
 from dltrain.training.console import stage
-from dltrain.training.evaluate import load_model, test_metrics
+from dltrain.training.evaluate import load_model, predict_batches, test_metrics
 from dltrain.training.resume import mark_training_ended
 from dltrain.training.scoring import Scoring, holds_weights_of, scoring, weights_of
 from dltrain.training.results import FitResult
@@ -39,7 +39,7 @@ def save_predictions(model: keras.Model, data: DataBundle, run_dir: Path, test=N
 
     ``test``: the batches ``model`` takes (default: the raw test batches).
     """
-    outputs = model.predict(data.test if test is None else test, verbose=0)
+    outputs = predict_batches(model, data.test if test is None else test)
     if data.task == "regression":
         runs.write_predictions(run_dir, data.y_test.reshape(-1), outputs.reshape(-1), [])
         return outputs
@@ -117,7 +117,7 @@ def _best_metrics(run_dir: Path, data: DataBundle, scorer: Scoring) -> dict | st
     with weights_of(scorer, saved) as model:
         metrics = test_metrics(model, scorer.test)
         if has_task_metrics(data):
-            metrics.update(task_metrics(data, model.predict(scorer.test, verbose=0)))
+            metrics.update(task_metrics(data, predict_batches(model, scorer.test)))
         return metrics
 
 
