@@ -19,12 +19,12 @@ import json, sys
 from dltrain.startup import skip_unused_imports
 skip_unused_imports()
 import dltrain.tf_quiet
-loaded = {name: name in sys.modules for name in ("jax", "IPython", "tensorflow", "keras")}
+loaded = {name: name in sys.modules for name in ("jax", "IPython", "sklearn", "scipy.stats", "tensorflow", "keras")}
 from tensorflow.lite.python import util
 loaded["jax in tensorflow.lite"] = util._jit is not None
-import jax  # after TensorFlow's import: as usual
+import jax, sklearn.datasets  # after TensorFlow's import: as usual
 print(json.dumps({"loaded": loaded, "backend": dltrain.tf_quiet.keras.backend.backend(),
-                  "jax_after": jax.__name__, "left_blocked": [n for n, m in sys.modules.items() if m is None and n in ("jax", "IPython")]}))
+                  "jax_after": jax.__name__, "left_blocked": [n for n, m in sys.modules.items() if m is None and n in ("jax", "IPython", "sklearn")]}))
 """
 
 
@@ -41,6 +41,7 @@ def test_a_tensorflow_command_loads_neither_jax_nor_ipython_and_can_import_them_
     seen = _probe("tensorflow")
     assert seen["backend"] == "tensorflow" and seen["loaded"]["tensorflow"] and seen["loaded"]["keras"]
     assert not seen["loaded"]["jax"] and not seen["loaded"]["IPython"] and not seen["loaded"]["jax in tensorflow.lite"]
+    assert not seen["loaded"]["sklearn"] and not seen["loaded"]["scipy.stats"]  # SciPy's statistics came with it
     assert seen["jax_after"] == "jax" and seen["left_blocked"] == []
 
 

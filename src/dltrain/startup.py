@@ -3,15 +3,21 @@
 ``import tensorflow`` and ``import keras`` import some packages only because
 they are installed, for features no dltrain command calls. Measured here
 (Python 3.11, TensorFlow 2.21, Keras 3.15.1, 2 cores): ``python -c "import
-keras"`` took 5.6 s, and 4.7 s with these two kept out:
+keras"`` took 5.6 s, 4.7 s with jax and IPython kept out, and 3.8 s with
+scikit-learn too:
 
 - ``jax`` (0.45 s): ``tensorflow/lite/python/util.py`` imports ``jax.jit`` if
   it can, for ``TFLiteConverter.experimental_from_jax`` only. A TensorFlow
   process never needs it; a jax one (``backend: jax``) keeps it.
 - ``IPython`` (0.22 s): ``keras/src/saving/file_editor.py`` imports it if it
   can, to show a ``KerasFileEditor`` in a notebook.
+- ``sklearn`` (0.9 s, SciPy with it): ``keras/src/wrappers/`` import it if
+  they can, for ``keras.wrappers.SKLearnClassifier`` and its kin. dltrain
+  imports scikit-learn itself where it uses it (its datasets, a binary run's
+  ROC AUC, a regression's R²), so a run on other data never loads it.
 
-Both modules catch the ``ImportError`` and go on without the feature.
+Each of those modules catches the ``ImportError`` and goes on without the
+feature.
 
 The CLI asks for this (:func:`skip_unused_imports`) before anything imports
 TensorFlow; :mod:`dltrain.tf_quiet` keeps the packages out only while
@@ -26,7 +32,7 @@ import os
 import sys
 from contextlib import contextmanager
 
-_UNUSED = ("IPython",)
+_UNUSED = ("IPython", "sklearn")
 _UNUSED_ON_TENSORFLOW = ("jax",)
 _asked = False
 

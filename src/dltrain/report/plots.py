@@ -156,11 +156,12 @@ def plot_confusion(y_true, y_pred, class_names: list[str], path: Path) -> None:
 def confusion_figure(y_true, y_pred, class_names: list[str]):
     """The matplotlib figure :func:`plot_confusion` writes (same arguments, no path)."""
     import numpy as np
-    from sklearn.metrics import confusion_matrix
+
+    from dltrain.report.scores import confusion_counts
 
     plt = _pyplot()
     labels = list(range(len(class_names)))
-    counts = confusion_matrix(y_true, y_pred, labels=labels)
+    counts = confusion_counts(y_true, y_pred, len(labels))
     with np.errstate(invalid="ignore", divide="ignore"):
         normalized = np.nan_to_num(counts / counts.sum(axis=1, keepdims=True))
     if len(labels) <= MAX_ANNOTATED_CLASSES:

@@ -60,6 +60,8 @@ def has_task_metrics(data: DataBundle) -> bool:
 
 def task_metrics(data: DataBundle, outputs: np.ndarray) -> dict[str, float]:
     """Scores Keras does not log: MAE, RMSE and R² of a regression; ROC AUC and average precision of a binary one."""
+    if not has_task_metrics(data):
+        return {}  # before importing scikit-learn: a run without these never loads it (see dltrain.startup)
     from sklearn import metrics as sk
 
     if data.task == "regression":
@@ -67,8 +69,6 @@ def task_metrics(data: DataBundle, outputs: np.ndarray) -> dict[str, float]:
         return {"mae": float(sk.mean_absolute_error(true, predicted)),
                 "rmse": float(np.sqrt(sk.mean_squared_error(true, predicted))),
                 "r2": float(sk.r2_score(true, predicted))}
-    if not has_task_metrics(data):
-        return {}
     true = data.y_test.reshape(-1) if data.label_encoding != "onehot" else data.y_test.argmax(axis=-1)
     positive = outputs.reshape(-1) if outputs.shape[-1] == 1 else outputs[:, 1]
     if len(np.unique(true)) < 2:
