@@ -72,7 +72,7 @@ def mutated_configs(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutated_configs())
 def test_mutations_are_accepted_or_reported_never_crash(tmp_path, capsys, data):
     path = Path(tmp_path) / "mutant.yaml"
@@ -89,7 +89,7 @@ def test_mutations_are_accepted_or_reported_never_crash(tmp_path, capsys, data):
 
 
 @pytest.mark.slow
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=200))
 def test_arbitrary_text_is_accepted_or_reported(tmp_path, capsys, text):
     path = Path(tmp_path) / "text.yaml"

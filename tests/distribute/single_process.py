@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+
 import pytest
 
 from conftest import REPO
@@ -13,11 +16,27 @@ EPOCHS = 5
 NOISE = 0.03
 
 
-@pytest.fixture(scope="session")
-def single_process_accuracy(tmp_path_factory) -> float:
-    """Test accuracy of digits_mlp trained EPOCHS epochs in one process, on one device."""
+def _train_once(runs_dir) -> float:
     from dltrain.config import load_config
     from dltrain.training import fit
 
     config = load_config(DIGITS, [f"training.epochs={EPOCHS}"])
-    return fit(config, runs_dir=tmp_path_factory.mktemp("single"), verbose=0).test_metrics["accuracy"]
+    return fit(config, runs_dir=runs_dir, verbose=0).test_metrics["accuracy"]
+
+
+@pytest.fixture(scope="session")
+def single_process_accuracy(tmp_path_factory, worker_id) -> float:
+    """Test accuracy of digits_mlp trained EPOCHS epochs in one process, on one device.
+
+    Under pytest-xdist the run is shared: the first worker to ask trains it and leaves the figure in
+    the session's temporary folder (which every worker of this session shares), the others read it.
+    """
+    if worker_id == "master":
+        return _train_once(tmp_path_factory.mktemp("single"))
+    shared = tmp_path_factory.getbasetemp().parent
+    with open(shared / "single_process_accuracy.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        figure = shared / "single_process_accuracy.json"
+        if not figure.is_file():
+            figure.write_text(json.dumps(_train_once(tmp_path_factory.mktemp("single"))))
+        return json.loads(figure.read_text())
