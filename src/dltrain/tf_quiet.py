@@ -37,7 +37,7 @@ if not _SHOW_LOGS:
 
 from dltrain.startup import without_unused_packages  # noqa: E402
 
-with without_unused_packages():  # a CLI command's: jax (on TensorFlow) and IPython stay out
+with without_unused_packages():  # a CLI command's: jax (on TensorFlow), IPython and scikit-learn stay out
     import tensorflow as tf  # noqa: E402
     import keras  # noqa: E402
 

@@ -61,13 +61,13 @@ def _plot_panel(ax, name: str, histories: dict[str, dict[str, list[float]]], col
     ax.xaxis.get_major_locator().set_params(integer=True)  # epochs are whole numbers
     ax.grid(alpha=0.3)
     if name == "learning_rate":
-        _plain_log_scale(ax.yaxis)
+        _plain_log_scale(ax)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
 
 
-def _plain_log_scale(axis) -> None:
-    """A log scale labelled in plain text ("1e-03"), not mathtext.
+def _plain_log_scale(ax) -> None:
+    """A log y scale labelled in plain text ("1e-03"), not mathtext.
 
     The log scale's default labels are mathtext, whose parser takes about
     0.3 s to build on its first use in a process: a third of drawing a
@@ -75,9 +75,9 @@ def _plain_log_scale(axis) -> None:
     """
     from matplotlib import ticker
 
-    axis.axes.set_yscale("log")
-    axis.set_major_formatter(ticker.LogFormatter())
-    axis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False))
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(ticker.LogFormatter())
+    ax.yaxis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False))
 
 
 def _mark_epochs(axes, best: tuple[int, str] | None, stopped_at: int | None) -> None:

@@ -102,23 +102,27 @@ def write_report(run_dir: Path) -> None:
         print(f"warning: the report of {run_dir} could not be written: {type(err).__name__}: {err}", file=sys.stderr)
 
 
-# best.keras holds the final model's weights: its test metrics are the final model's.
-SAME_AS_FINAL = "same as the final model"
-
-
-def _best_metrics(run_dir: Path, data: DataBundle, scorer: Scoring) -> dict | str | None:
-    """best.keras's test metrics; ``SAME_AS_FINAL`` when it holds the final weights; None without it."""
-    best = run_dir / runs.BEST
-    if not best.is_file():
-        return None
-    saved = load_model(best)
-    if holds_weights_of(scorer, saved):
-        return SAME_AS_FINAL
+def _checkpoint_metrics(saved: keras.Model, data: DataBundle, scorer: Scoring) -> dict:
+    """A checkpoint's test metrics, scored by the scorer's steps holding its weights."""
     with weights_of(scorer, saved) as model:
         metrics = test_metrics(model, scorer.test)
         if has_task_metrics(data):
             metrics.update(task_metrics(data, predict_batches(model, scorer.test)))
         return metrics
+
+
+def _test_scores(run_dir: Path, data: DataBundle, scorer: Scoring) -> tuple[dict, dict | None]:
+    """The final model's test metrics (its predictions saved for the report), and best.keras's (None without it).
+
+    A best.keras holding exactly the final weights is not scored again: its metrics are the final model's.
+    """
+    final = test_metrics(scorer.model, scorer.test)
+    best = run_dir / runs.BEST
+    saved = load_model(best) if best.is_file() else None
+    same = saved is not None and holds_weights_of(scorer, saved)
+    best_test = _checkpoint_metrics(saved, data, scorer) if saved is not None and not same else None
+    final.update(task_metrics(data, save_predictions(scorer.model, data, run_dir, scorer.test)))
+    return final, (dict(final) if same else best_test)
 
 
 def _scorer(plan, trainer, data: DataBundle) -> Scoring:
@@ -144,16 +148,10 @@ def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, ch
     if state.last is not None:
         mark_training_ended(run_dir, state.last)
     stage("evaluating on the test set", verbose)
-    scorer = _scorer(plan, trainer, data)
-    final = test_metrics(scorer.model, scorer.test)
-    best_test = _best_metrics(run_dir, data, scorer)
+    final, best_test = _test_scores(run_dir, data, _scorer(plan, trainer, data))
     best = None if checkpoint.best is None or not np.isfinite(checkpoint.best) else float(checkpoint.best)
     stopped_early = bool(state.last and state.last.stopped_early)
     restored = any(getattr(cb, "restore_best_weights", False) for cb in trainer.user_callbacks)
-    outputs = save_predictions(scorer.model, data, run_dir, scorer.test)
-    final.update(task_metrics(data, outputs))
-    if best_test == SAME_AS_FINAL:
-        best_test = dict(final)
     runs.write_json(run_dir / runs.METRICS, {
         "task": data.task, "test": final, "model": runs.MODEL,
         "best": {"monitor": trainer.monitor, "value": best, "epoch": checkpoint.best_epoch, "test": best_test},

@@ -24,6 +24,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
+
 from dltrain.data.bundle import DataBundle
 from dltrain.data.preprocessing import for_tf_data, serving_model
 from dltrain.tf_quiet import keras, tf
@@ -77,8 +79,6 @@ def holds_weights_of(scorer: Scoring, saved: keras.Model) -> bool:
     repeat the evaluation: true whenever the best checkpoint is the last
     epoch's, or EarlyStopping restored the best weights.
     """
-    import numpy as np
-
     ours, theirs = scorer.holder.get_weights(), saved.get_weights()
     return len(ours) == len(theirs) and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(ours, theirs))
 
