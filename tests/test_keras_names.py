@@ -8,6 +8,7 @@ import inspect
 import pytest
 
 from dltrain import keras_names
+from dltrain import keras_source
 from dltrain.keras_names import FAMILIES, KerasLayoutError, is_known, read_names
 from dltrain.tf_quiet import keras
 
@@ -118,7 +119,7 @@ def test_optimizers_match_case_insensitively_as_keras_does():
 def test_a_moved_keras_file_is_an_error_not_a_skip(monkeypatch, tmp_path):
     """Keras's files are read from its install folder: an empty folder must raise, and names() must
     then fall back to importing Keras (with a warning) rather than accept or refuse everything."""
-    monkeypatch.setattr(keras_names, "_keras_root", lambda: tmp_path)
+    monkeypatch.setattr(keras_source, "keras_root", lambda: tmp_path)
     keras_names.forget_keras_source()
     try:
         with pytest.raises(KerasLayoutError, match="no module keras.src.losses"):
@@ -137,7 +138,7 @@ def test_a_table_built_in_an_unknown_way_is_an_error(monkeypatch, tmp_path):
     (family / "__init__.py").write_text(
         "ALL_OBJECTS = {Foo}\nALL_OBJECTS_DICT = {cls.__name__: cls for cls in ALL_OBJECTS}\n"
         "ALL_OBJECTS_DICT.update(make_aliases())\n")
-    monkeypatch.setattr(keras_names, "_keras_root", lambda: tmp_path)
+    monkeypatch.setattr(keras_source, "keras_root", lambda: tmp_path)
     keras_names.forget_keras_source()
     try:
         with pytest.raises(KerasLayoutError, match="does not know"):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import get_args
 
 from dltrain import runs
-from dltrain.config.schema import DataConfig
+from dltrain.config.data_section import DataConfig
 from dltrain.errors import UserError
 
 PATH_DATASETS = {

@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import importlib.util
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -114,14 +113,6 @@ def _record(result: ExportResult) -> None:
         runs.write_json(path, exports)
     except OSError as err:
         raise runs.os_error_message(err, path) from None
-
-
-def remove(path: Path) -> None:
-    """Removes an export, a file or a SavedModel folder."""
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
 
 
 __all__ = ["FORMATS", "ExportResult", "export"]

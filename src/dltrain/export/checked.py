@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import keras
@@ -10,7 +11,7 @@ from dltrain import runs
 from dltrain.config import load_config, resolve_seed
 from dltrain.data import load_bundle
 from dltrain.errors import UserError
-from dltrain.export import keras_file, litert, onnx, parity, remove, savedmodel, support
+from dltrain.export import keras_file, litert, onnx, parity, savedmodel, support
 from dltrain.training.evaluate import load_model
 
 
@@ -64,3 +65,11 @@ def write_checked(run_dir: Path, source: Path, format: str, path: Path) -> tuple
     remove(path)
     partial.rename(path)
     return len(keras.tree.flatten(x)[0]), difference
+
+
+def remove(path: Path) -> None:
+    """Removes an export, a file or a SavedModel folder."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ dltrain's model (whose scaling rides in the data pipeline instead).
 from __future__ import annotations
 
 from dltrain.config import Config, data_path
-from dltrain.config.schema import SKLEARN_DATASETS
+from dltrain.config.data_section import SKLEARN_DATASETS
 from dltrain.data import sample_spec
 from dltrain.data.prepare import _reshape_rule
 from dltrain.data.sources.builtin import BUILTIN_SPECS

@@ -1,0 +1,86 @@
+"""The ``training`` section: how ``fit`` runs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from dltrain.config.keras_objects import MANAGED_CALLBACKS, CallbackSpec, KerasObject, Section
+from dltrain.config.limits import MAX_BATCH_SIZE, MAX_EPOCHS
+
+
+
+def _label_key(value: Any) -> str:
+    """A class_weight key: a label as the data writes it (YAML may read 1 as an int)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PydanticCustomError("dltrain_label", "a label must be a name or a number, got {value!r}",
+                                  {"value": value})
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+class TrainingConfig(Section):
+    """How `fit` runs."""
+
+    epochs: Annotated[int, Field(gt=0, le=MAX_EPOCHS)] = Field(10, description="Number of passes over the training set.")
+    batch_size: Annotated[int, Field(gt=0, le=MAX_BATCH_SIZE)] = Field(32, description="Samples per gradient step.")
+    monitor: str | None = Field(
+        None,
+        description="The logged metric that picks the best checkpoint (best.keras). Default: val_loss "
+        "with validation data, loss without.",
+    )
+    deterministic: bool = Field(
+        False,
+        description="TensorFlow's op determinism: two runs of a config give bit-identical histories and "
+        "metrics, and a resumed run ends where an uninterrupted one would. Costs speed (see README).",
+    )
+    steps_per_execution: Annotated[int, Field(gt=0, le=MAX_EPOCHS)] = Field(
+        32,
+        description="Batches run per call into TensorFlow (Keras's compile argument): the same updates in the "
+        "same order, with a fraction of the per-step overhead; callbacks and the progress bar then run once "
+        "per execution. 1 is Keras's default.",
+    )
+    jit_compile: bool | Literal["auto"] = Field(
+        "auto",
+        description="XLA compilation (Keras's compile argument). auto: on for models of dense layers only "
+        "(measured faster on CPU) whose training is long enough to repay the compile (250 GFLOP: see Speed), "
+        "off for convolutional and recurrent ones (XLA made the CNN slower on CPU, tensorflow#58142) and in "
+        "deterministic mode; always on with the JAX backend.",
+    )
+    mixed_precision: bool = Field(
+        False,
+        description="Keras's mixed precision: layers compute in float16 (bfloat16 on a TPU) and keep float32 "
+        "weights, the output is cast back to float32, and Keras scales the loss. Needs a GPU or TPU: without "
+        "one, the run says so in one line and trains in float32.",
+    )
+    class_weight: Literal["balanced"] | dict[Annotated[str, BeforeValidator(_label_key)], Annotated[float, Field(gt=0)]] | None = Field(
+        None,
+        description="Weights of the classes in the loss (Keras's class_weight): balanced (n_samples / "
+        "(n_classes × count), from the training split), or a mapping from each label, as the data writes it, "
+        "to its weight (labels left out weigh 1). Classification only.",
+    )
+    distribute: Literal["none", "mirrored", "multi_worker"] = Field(
+        "none",
+        description="none: one device. mirrored: every local device (TensorFlow's MirroredStrategy, or "
+        "keras.distribution.DataParallel on jax). multi_worker: several processes, with backend: jax "
+        "(DataParallel across processes; start them with `dltrain launch` or set the variables in README). "
+        "batch_size stays the global batch; the learning rate is never changed.",
+    )
+    callbacks: list[CallbackSpec] = Field(
+        default_factory=list,
+        description="Keras callbacks by name, e.g. `- EarlyStopping: {monitor: val_loss, patience: 3}`, "
+        "`- ReduceLROnPlateau: {factor: 0.5, patience: 2}`.",
+    )
+
+    @field_validator("callbacks")
+    @classmethod
+    def _not_managed(cls, callbacks: list[KerasObject]) -> list[KerasObject]:
+        for cb in callbacks:
+            if cb.name in MANAGED_CALLBACKS:
+                raise PydanticCustomError(
+                    "dltrain_managed_callback",
+                    "{name} cannot be set in a config: {why}",
+                    {"name": cb.name, "why": MANAGED_CALLBACKS[cb.name]},
+                )
+        return callbacks
