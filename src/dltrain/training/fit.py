@@ -192,54 +192,35 @@ def default_verbosity() -> int:
     return 1 if sys.stdout.isatty() else 2
 
 
-def fit(
-    config: Config | None,
-    runs_dir: str | Path = "runs",
-    argv: list[str] | None = None,
-    verbose: int | None = None,
-    smoke: bool = False,
-    synthetic: bool = False,
-    resume: str | Path | None = None,
-    force: bool = False,
-    overrides: list[str] | tuple[str, ...] = (),
-    callbacks: list | tuple = (),
-) -> FitResult:
-    """Trains the model a config describes and writes a new run directory (or continues one).
+def fit(config: Config | None, runs_dir: str | Path = "runs", argv: list[str] | None = None,
+        verbose: int | None = None, smoke: bool = False, synthetic: bool = False,
+        resume: str | Path | None = None, force: bool = False,
+        overrides: list[str] | tuple[str, ...] = (), callbacks: list | tuple = ()) -> FitResult:
+    """Trains the model a config describes into a new run directory, or continues a run.
 
-    Everything that can be checked is checked before the run directory is
-    created, so a bad config or dataset leaves nothing behind. The state is
-    saved after every epoch, so an interrupted or killed run can be resumed.
+    Everything checkable is checked before the run directory exists, so a bad config or
+    dataset leaves nothing behind; the state is saved after every epoch, so a killed run resumes.
 
     Args:
         config: the validated config (None to resume with the run's own).
-        runs_dir: where run directories are created, and where a ``resume``
-            id is looked up.
+        runs_dir: where run directories are created, and where a ``resume`` id is looked up.
         argv: the command line to record (default: ``sys.argv``).
-        verbose: 0 silent, 1 a live progress bar, 2 one line per epoch
-            (default: 1 on a terminal, else 2).
-        smoke: a quick check: one epoch of a couple of batches on a slice of
-            the real data, then a slice of the test set. The run directory is
-            marked as a smoke run.
-        synthetic: with ``smoke``, generated data of the dataset's shape and
-            classes instead of the real data.
-        resume: a run (directory, id or unique id prefix) to continue from
-            its last completed epoch, in place; ``training.epochs`` stays the total.
+        verbose: 0 silent, 1 a live progress bar, 2 a line per epoch (default: 1 on a terminal, else 2).
+        smoke: one epoch of a couple of batches on a slice of the data, then a slice of the test set.
+        synthetic: with ``smoke``, generated data of the dataset's shape and classes.
+        resume: a run (directory, id or unique id prefix) to continue in place from its last
+            completed epoch; ``training.epochs`` stays the total.
         force: resume even though ``config`` differs from the run's.
-        overrides: with ``resume`` and no ``config``: ``--set`` overrides of
-            the run's own config (a change, so it needs ``force``).
-        callbacks: more Keras callbacks, run after dltrain's own at each epoch
-            (``dltrain tune`` passes its pruning callback). One that sets
-            ``model.stop_training`` ends training as EarlyStopping does: the
-            run still completes, with its final model and metrics.
+        overrides: with ``resume`` and no ``config``, ``--set`` overrides of the run's config (needs ``force``).
+        callbacks: more Keras callbacks, run after dltrain's own; one that sets ``model.stop_training``
+            ends training as EarlyStopping does (the run still completes).
 
     Returns:
         A :class:`FitResult`.
 
     Raises:
-        UserError: the config, data, model or run is wrong; a new run leaves
-            no directory behind.
-        TrainingFailed: the loss or the weights became NaN or infinite; the
-            run is marked failed and its last good state kept.
+        UserError: the config, data, model or run is wrong; a new run leaves no directory behind.
+        TrainingFailed: the loss or weights became NaN or infinite; the run is marked failed.
         Interrupted: Ctrl-C or SIGTERM; the run is marked interrupted.
     """
     verbose = default_verbosity() if verbose is None else verbose
@@ -250,18 +231,23 @@ def fit(
         if plan.config.backend == AUTO and verbose:
             print("backend auto: {} ({})".format(*auto_backend(plan.config)), flush=True)
         check_distribute(plan.config, role)
-        seed = resolve_seed(plan.config)
         with deterministic_ops(plan.config.training.deterministic):
-            # Before the data: on jax, building the preprocessing layers already computes on the devices.
-            engine = start_engine(plan.config, role, seed)
-            stage("reading the data", verbose)
-            data = load_bundle(plan.config, seed, smoke, synthetic)
-            shard_data(data, engine, plan.config, smoke)
-            plan.config = plan.config.for_task(data.task)  # the run records the task and its defaults
-            trainer = _build_trainer(plan.config, data, seed, verbose, engine, plan.epochs)
-            if not role.chief:
-                return run_worker(plan, trainer, engine, _train)
-            run_dir, status = plan.open_run(data.class_names, engine.describe())
-            return _run(plan, trainer, data, run_dir, status, verbose, tuple(callbacks))
+            return _load_build_and_run(plan, role, verbose, tuple(callbacks))
     finally:
         plan.release()
+
+
+def _load_build_and_run(plan: Plan, role, verbose: int, callbacks: tuple) -> FitResult:
+    """Reads the data and builds the trainer; the chief then trains into the run directory."""
+    seed = resolve_seed(plan.config)
+    # Before the data: on jax, building the preprocessing layers already computes on the devices.
+    engine = start_engine(plan.config, role, seed)
+    stage("reading the data", verbose)
+    data = load_bundle(plan.config, seed, plan.smoke, plan.synthetic)
+    shard_data(data, engine, plan.config, plan.smoke)
+    plan.config = plan.config.for_task(data.task)  # the run records the task and its defaults
+    trainer = _build_trainer(plan.config, data, seed, verbose, engine, plan.epochs)
+    if not role.chief:
+        return run_worker(plan, trainer, engine, _train)
+    run_dir, status = plan.open_run(data.class_names, engine.describe())
+    return _run(plan, trainer, data, run_dir, status, verbose, callbacks)

@@ -175,25 +175,14 @@ def _best_dict(trial, config: Config) -> dict | None:
             "run_dir": trial.user_attrs.get("run_dir"), "test": trial.user_attrs.get("test")}
 
 
-def tune(
-    config_path: str | Path,
-    trials: int | None = None,
-    runs_dir: str | Path = "runs",
-    study: str | None = None,
-    storage: str | None = None,
-    jobs: int = 1,
-    smoke: bool = False,
-    synthetic: bool = False,
-    timeout: float | None = None,
-    overrides: list[str] | tuple[str, ...] = (),
-    quiet: bool = False,
-    printer: Callable[[str], None] = print,
-) -> TuneResult:
+def tune(config_path: str | Path, trials: int | None = None, runs_dir: str | Path = "runs",
+         study: str | None = None, storage: str | None = None, jobs: int = 1, smoke: bool = False,
+         synthetic: bool = False, timeout: float | None = None, overrides: list[str] | tuple[str, ...] = (),
+         quiet: bool = False, printer: Callable[[str], None] = print) -> TuneResult:
     """Searches the hyperparameters in a config's ``search`` section with Optuna; each trial is one run.
 
-    Running it again on the same config continues the study: ``trials`` is
-    the number of completed and pruned trials the study should reach (failed
-    ones do not count), as ``training.epochs`` is for a run.
+    Running it again on the same config continues the study: ``trials`` is the number of
+    completed and pruned trials to reach (failed ones do not count), as ``training.epochs`` is for a run.
 
     Args:
         config_path: a config with a ``search`` section.
