@@ -46,6 +46,11 @@ def history(run_dir: Path) -> list[dict]:
     return rows
 
 
+def best_section(run_dir: Path) -> dict:
+    """metrics.json's best checkpoint: monitor, value, epoch and best.keras's test scores."""
+    return json.loads((run_dir / runs.METRICS).read_text())["best"]
+
+
 @pytest.fixture
 def det_config(write_config, npz_file):
     def make(epochs=6, units=32, batch=16, name="det.yaml"):
@@ -63,6 +68,7 @@ def test_resume_continues_exactly_where_an_uninterrupted_run_goes(det_config, tm
     assert resumed.run_dir == part.run_dir  # the same directory, not a new one
     assert history(resumed.run_dir) == history(full.run_dir)
     assert resumed.test_metrics == full.test_metrics
+    assert best_section(resumed.run_dir) == best_section(full.run_dir)
     lrs = [float(r["learning_rate"]) for r in history(full.run_dir)]
     assert len(set(lrs)) > 1, "the test needs ReduceLROnPlateau to act"
     status = json.loads((part.run_dir / runs.RUN).read_text())
@@ -128,6 +134,7 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(det_config, 
     assert [int(r["epoch"]) for r in rows] == list(range(8))  # each epoch exactly once
     assert rows == history(expected.run_dir)
     assert result["test"] == expected.test_metrics
+    assert best_section(run_dir) == best_section(expected.run_dir)  # best.keras: the same epoch, the same scores
 
 
 def test_sigterm_marks_the_run_interrupted_and_exits_143(det_config, tmp_path):

@@ -139,6 +139,7 @@ def finish_run(plan, trainer, data: DataBundle, run_dir: Path, status, state, ch
                verbose: int, tracker) -> FitResult:
     """Saves the final model, evaluates it and best.keras on the test set, writes metrics and report."""
     stage("saving the final model", verbose)
+    checkpoint.flush()  # a best epoch whose model waited in memory (see BestCheckpoint)
     save_model_atomically(trainer.serving, run_dir / runs.MODEL)
     engine = getattr(trainer, "engine", None)
     if engine is not None and engine.multi_process:

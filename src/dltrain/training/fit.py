@@ -89,7 +89,8 @@ def _build_trainer(config: Config, data: DataBundle, seed: int, verbose: int, en
 def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracker,
                extra: tuple = ()) -> tuple[list, cbs.BestCheckpoint, TrainingState]:
     """Keras callbacks in the order they must run (see TrainingState: it comes last)."""
-    checkpoint = cbs.BestCheckpoint(run_dir / runs.BEST, trainer.monitor, trainer.serving)
+    checkpoint = cbs.BestCheckpoint(run_dir / runs.BEST, trainer.monitor, trainer.serving,
+                                    defer=not trainer.engine.multi_process)
     stats = cbs.EpochStats()
     state = TrainingState(run_dir, [*trainer.user_callbacks, checkpoint], plan.saved)
     steps = smoke_steps(trainer.train.steps_per_epoch, plan.smoke)
@@ -144,6 +145,7 @@ def _restore_ended(plan: Plan, trainer: Trainer, tracked: list) -> None:
 def _run(plan: Plan, trainer: Trainer, data: DataBundle, run_dir: Path, status, verbose: int,
          extra: tuple = ()) -> FitResult:
     tracker = tracking.MLflowLogger(plan.config, run_dir) if plan.config.tracking.mlflow else None
+    checkpoint = None
     try:
         record_start(plan, run_dir, trainer.model)
         runs.HistoryFile(run_dir / runs.HISTORY).keep_epochs_before(plan.initial_epoch)
@@ -160,12 +162,23 @@ def _run(plan: Plan, trainer: Trainer, data: DataBundle, run_dir: Path, status, 
         return finish_run(plan, trainer, data, run_dir, status, state, checkpoint, seconds, verbose, tracker)
     except BaseException as err:
         _record_failure(plan, run_dir, status, tracker, err)
+        _keep_best(plan, checkpoint, err)
         if isinstance(err, KeyboardInterrupt):
             resumable = runs.is_run_dir(run_dir) and (run_dir / runs.STATE / "latest.json").is_file()
             raise Interrupted(run_dir, getattr(err, "signal_name", "SIGINT"), resumable=resumable) from None
         if isinstance(err, OSError):
             raise runs.os_error_message(err, run_dir) from None
         raise
+
+
+def _keep_best(plan: Plan, checkpoint: cbs.BestCheckpoint | None, err: BaseException) -> None:
+    """Writes a best model still waiting in memory, so a failed or interrupted run's best.keras is its best."""
+    if checkpoint is None or (isinstance(err, UserError) and plan.is_new):
+        return  # a new run with a user's mistake is removed whole
+    try:
+        checkpoint.flush()
+    except Exception:  # noqa: BLE001  (the run's state holds these weights; the original error matters more)
+        pass
 
 
 def _record_failure(plan: Plan, run_dir: Path, status, tracker, err: BaseException) -> None:
