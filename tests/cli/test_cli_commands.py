@@ -43,7 +43,7 @@ def test_help_and_validate_do_not_import_tensorflow():
 def test_validate_ok_and_show(capsys):
     assert cli.run(["validate", str(CONFIGS / "mnist_mlp.yaml"), "--show"]) == 0
     out = capsys.readouterr().out
-    assert "batch_size: 128" in out and "steps_per_execution: 32" in out
+    assert "batch_size: 128" in out and "steps_per_execution: auto" in out
 
 
 def test_validate_reports_every_problem_of_every_file(write_config, capsys):

@@ -179,6 +179,24 @@ def test_the_scripts_xla_choice_is_dltrains_rule():
     assert "jit_compile" not in cnn and "use_xla" not in cnn  # convolutions: dltrain keeps XLA off
 
 
+def test_the_scripts_steps_per_execution_is_dltrains_rule():
+    from dltrain.models.compile import MULTI_STEP_MIN_BATCHES
+    from dltrain.script import training
+
+    assert training.MULTI_STEP_MIN_BATCHES == MULTI_STEP_MIN_BATCHES
+    script = render_script(load_config(ROOT / "configs" / "digits_mlp.yaml"))
+    rule = next(line for line in script.splitlines() if line.startswith("steps_per_execution = "))
+    assert "    steps_per_execution=steps_per_execution," in script
+    for samples, epochs, expected in [(1_347, 60, 32), (1_347, 2, 1), (12_800, 1, 32), (12_799, 1, 1)]:
+        namespace = {"x_train": range(samples), "EPOCHS": epochs}
+        exec(rule, namespace)  # noqa: S102  (the script's own line, evaluated)
+        assert namespace["steps_per_execution"] == expected
+    fixed = render_script(load_config(ROOT / "configs" / "digits_mlp.yaml", ["training.steps_per_execution=4"]))
+    assert "steps_per_execution=4," in fixed and "steps_per_execution = " not in fixed
+    assert "steps_per_execution" not in render_script(
+        load_config(ROOT / "configs" / "digits_mlp.yaml", ["training.steps_per_execution=1"]))
+
+
 def test_a_mixed_precision_config_says_the_script_trains_in_float32():
     script = render_script(load_config(ROOT / "configs" / "digits_mlp.yaml", ["training.mixed_precision=true"]))
     assert "mixed precision on a GPU or TPU (training.mixed_precision): this script trains in float32" in script

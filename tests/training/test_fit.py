@@ -75,7 +75,7 @@ def test_saved_config_is_resolved_and_reloads(finished):
     root, result = finished
     saved = load_config(result.run_dir / runs.CONFIG)
     assert saved.data.path == str((root / "tiny.npz").resolve())  # absolute: reloads from anywhere
-    assert saved.training.steps_per_execution == 32 and saved.data.scale == "unit"
+    assert saved.training.steps_per_execution == "auto" and saved.data.scale == "unit"
 
 
 def test_summary_names_the_layers(finished):

@@ -35,11 +35,12 @@ class TrainingConfig(Section):
         description="TensorFlow's op determinism: two runs of a config give bit-identical histories and "
         "metrics, and a resumed run ends where an uninterrupted one would. Costs speed (see README).",
     )
-    steps_per_execution: Annotated[int, Field(gt=0, le=MAX_EPOCHS)] = Field(
-        32,
-        description="Batches run per call into TensorFlow (Keras's compile argument): the same updates in the "
+    steps_per_execution: Annotated[int, Field(gt=0, le=MAX_EPOCHS)] | Literal["auto"] = Field(
+        "auto",
+        description="Batches run per call into the backend (Keras's compile argument): the same updates in the "
         "same order, with a fraction of the per-step overhead; callbacks and the progress bar then run once "
-        "per execution. 1 is Keras's default.",
+        "per execution. 1 is Keras's default. auto: 32, except 1 on TensorFlow for a training of fewer than "
+        "400 batches (all epochs), which does not repay tracing Keras's 32-step loop (see Speed).",
     )
     jit_compile: bool | Literal["auto"] = Field(
         "auto",

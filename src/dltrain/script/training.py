@@ -11,6 +11,8 @@ from dltrain.script.python import Code, block, keras_object, literal
 # at least this many FLOPs (dltrain.models.compile, which a test keeps equal to these).
 XLA_FRIENDLY = {"Dense", "Dropout", "Flatten", "Activation", "BatchNormalization", "Reshape", "InputLayer"}
 XLA_MIN_TRAINING_FLOPS = 250e9
+# dltrain's `steps_per_execution: auto` runs one batch per call for a training of fewer batches than this.
+MULTI_STEP_MIN_BATCHES = 400
 
 
 def _object(family: str, spec: KerasObject) -> str:
@@ -31,9 +33,22 @@ def _jit(config: Config, layer_names: list[str]) -> bool | str:
     return "measured"
 
 
+def _samples(data: DataPart, batch_size: int) -> str:
+    """The expression that counts the training samples where the script runs."""
+    return "len(x_train)" if data.arrays else f"int(train_ds.cardinality()) * {batch_size}"
+
+
+def _steps_lines(data: DataPart, batch_size: int) -> list[str]:
+    """dltrain's `steps_per_execution: auto`, computed where the script runs."""
+    return ["# Batches per call as dltrain's `steps_per_execution: auto` chooses them: 32, or 1 for a training of",
+            f"# fewer than {MULTI_STEP_MIN_BATCHES} batches, which does not repay tracing Keras's 32-step loop.",
+            f"steps_per_execution = 32 if {_samples(data, batch_size)} * EPOCHS >= "
+            f"{MULTI_STEP_MIN_BATCHES} * {batch_size} else 1", ""]
+
+
 def _xla_lines(data: DataPart, batch_size: int) -> list[str]:
     """dltrain's rule for a dense model, computed where the script runs (the sample count is known there)."""
-    samples = "len(x_train)" if data.arrays else f"int(train_ds.cardinality()) * {batch_size}"
+    samples = _samples(data, batch_size)
     return ["# XLA as dltrain's `jit_compile: auto` chooses it for dense layers: on when training takes at least",
             f"# {XLA_MIN_TRAINING_FLOPS / 1e9:.0f} GFLOP (6 x parameters x samples x epochs); "
             "shorter runs do not repay the compile.",
@@ -44,14 +59,17 @@ def compile_lines(config: Config, layer_names: list[str], data: DataPart) -> lis
     """``model.compile(...)`` with the config's loss, optimizer, metrics and speed settings."""
     metrics = ", ".join(_object("metrics", m) for m in config.metrics)
     jit = _jit(config, layer_names)
+    steps = config.training.steps_per_execution
     lines = _xla_lines(data, config.training.batch_size) if jit == "measured" else []
+    lines += _steps_lines(data, config.training.batch_size) if steps == "auto" else []
     lines += ["model.compile(",
              f"    optimizer={_object('optimizers', config.optimizer)},",
              f"    loss={_object('losses', config.loss)},",
              f"    metrics=[{metrics}],"]
-    if config.training.steps_per_execution != 1:
-        lines.append(f"    steps_per_execution={config.training.steps_per_execution},  # dltrain's default: "
-                     "fewer calls into TensorFlow")
+    if steps == "auto":
+        lines.append("    steps_per_execution=steps_per_execution,")
+    elif steps != 1:
+        lines.append(f"    steps_per_execution={steps},  # fewer calls into TensorFlow")
     if jit == "measured":
         lines.append("    jit_compile=use_xla,")
     elif jit:
