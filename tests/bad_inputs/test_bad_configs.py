@@ -118,7 +118,24 @@ CASES = {
     "zero_filters": ("model:\n  type: cnn\n  conv_blocks: [{filters: 0}]\n", None, "config.yaml:3: model.conv_blocks[0].filters: input should be greater than 0"),
     "negative_split": ("data: {validation_split: -0.1}\n", None, "data.validation_split: input should be greater than or equal to 0"),
     "whole_test_split": ("data: {test_split: 1.0}\n", None, "data.test_split: input should be less than 1"),
-    "zero_steps": ("training: {steps_per_execution: 0}\n", None, "training.steps_per_execution: input should be greater than 0"),
+    "zero_steps": ("training: {steps_per_execution: 0}\n", None,
+                   "training.steps_per_execution: expected auto or a whole number of batches from 1 to 1,000,000, got 0"),
+    "word_steps": ("training: {steps_per_execution: fast}\n", None,
+                   "training.steps_per_execution: expected auto or a whole number of batches from 1 to 1,000,000, got 'fast'"),
+    # messages with braces and received values (pydantic fills {name} only: no {{, no !r)
+    "object_args_scalar": ("loss: {categorical_crossentropy: 3}\n", None,
+                           "loss: expected `Name` or `{Name: {argument: value}}`, got {'categorical_crossentropy': 3}; "
+                           "write the arguments as a mapping under the name"),
+    "label_date": ("training: {class_weight: {2021-01-01: 2}}\n", None,
+                   "a label must be a name or a number, got datetime.date(2021, 1, 1)"),
+    "search_kind": ("search: {space: {training.epochs: {normal: [0, 1]}}}\n", None,
+                    "search.space.training.epochs: a space is one of {loguniform: [lo, hi]}, {uniform: [lo, hi]}, "
+                    "{int: [lo, hi]} or {choice: [a, b, ...]}, got {'normal': [0, 1]}"),
+    "search_empty": ("search: {space: {}}\n", None, "e.g. optimizer.Adam.learning_rate: {loguniform: [1.0e-4, 1.0e-1]}"),
+    "search_grid": ("search: {sampler: grid, space: {optimizer.Adam.learning_rate: {uniform: [0.001, 0.1]}}}\n"
+                    "optimizer: {Adam: {}}\n", None, "write them as {choice: [...]} or {int: [lo, hi]}"),
+    "search_timeout": ("search: {space: {training.epochs: {int: [1, 3]}}, timeout: soon}\n", None,
+                       "search.timeout: a time budget is a number of seconds or a text such as 90s, 30m, 2h, got 'soon'"),
     # unknown names
     "name_layer": ("model:\n  layers: [Flaten, {Dense: {}}]\n", None, "model.layers[0]: unknown layer 'Flaten'; did you mean 'Flatten'?"),
     "name_loss": ("loss: crossentropy\n", None, "config.yaml:1: loss: unknown loss 'crossentropy'"),

@@ -55,9 +55,9 @@ class KerasObject(BaseModel):
             if not isinstance(name, str) or not isinstance(kwargs, dict):
                 raise PydanticCustomError(
                     "dltrain_keras_object",
-                    "expected `Name` or `{{Name: {{argument: value}}}}`, got {value!r}; "
+                    "expected `Name` or `{Name: {argument: value}}`, got {value}; "
                     "write the arguments as a mapping under the name",
-                    {"value": value},
+                    {"value": repr(value)[:80]},
                 )
             return {"name": name, "kwargs": kwargs}
         raise PydanticCustomError(

@@ -79,8 +79,8 @@ class Space(BaseModel):
         if isinstance(value, dict) and set(value) == {"kind", "values"}:
             return value  # the internal form
         if not (isinstance(value, dict) and len(value) == 1 and next(iter(value)) in KINDS):
-            raise _error("space", "a space is one of {{loguniform: [lo, hi]}}, {{uniform: [lo, hi]}}, "
-                         "{{int: [lo, hi]}} or {{choice: [a, b, ...]}}, got {value}", value=repr(value)[:80])
+            raise _error("space", "a space is one of {loguniform: [lo, hi]}, {uniform: [lo, hi]}, "
+                         "{int: [lo, hi]} or {choice: [a, b, ...]}, got {value}", value=repr(value)[:80])
         ((kind, values),) = value.items()
         if not isinstance(values, list):
             raise _error("space", "{kind} takes a list: {kind}: [...], got {value}", kind=kind, value=repr(values)[:80])
@@ -155,8 +155,8 @@ def duration_seconds(value: Any) -> float | None:
         return value
     match = _DURATION.match(value) if isinstance(value, str) else None
     if not match or float(match.group(1)) <= 0:
-        raise _error("duration", "a time budget is a number of seconds or a text such as 90s, 30m, 2h, got {value!r}",
-                     value=value)
+        raise _error("duration", "a time budget is a number of seconds or a text such as 90s, 30m, 2h, got {value}",
+                     value=repr(value)[:80])
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
@@ -205,7 +205,7 @@ class SearchConfig(Section):
     def _space(cls, space: dict[str, Space]) -> dict[str, Space]:
         if not space:
             raise _error("empty", "the search space is empty; add a key path and its space, e.g. "
-                         "optimizer.Adam.learning_rate: {{loguniform: [1.0e-4, 1.0e-1]}}")
+                         "optimizer.Adam.learning_rate: {loguniform: [1.0e-4, 1.0e-1]}")
         return space
 
     @model_validator(mode="after")
@@ -214,7 +214,7 @@ class SearchConfig(Section):
             continuous = [k for k, s in self.space.items() if s.grid() is None]
             if continuous:
                 raise _error("grid", "the grid sampler walks finite values; {keys}: write them as "
-                             "{{choice: [...]}} or {{int: [lo, hi]}}", keys=", ".join(continuous))
+                             "{choice: [...]} or {int: [lo, hi]}", keys=", ".join(continuous))
         return self
 
     def grid(self) -> dict[str, list[Any]]:

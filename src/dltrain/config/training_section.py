@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, PlainValidator, field_validator
 from pydantic_core import PydanticCustomError
 
 from dltrain.config.keras_objects import MANAGED_CALLBACKS, CallbackSpec, KerasObject, Section
@@ -15,9 +15,18 @@ from dltrain.config.limits import MAX_BATCH_SIZE, MAX_EPOCHS
 def _label_key(value: Any) -> str:
     """A class_weight key: a label as the data writes it (YAML may read 1 as an int)."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise PydanticCustomError("dltrain_label", "a label must be a name or a number, got {value!r}",
-                                  {"value": value})
+        raise PydanticCustomError("dltrain_label", "a label must be a name or a number, got {value}",
+                                  {"value": repr(value)})
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _steps_per_execution(value: Any) -> int | str:
+    """``auto`` or a whole number of batches: one message for either mistake (a union would give two)."""
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_EPOCHS):
+        return value
+    raise PydanticCustomError("dltrain_steps_per_execution",
+                              "expected auto or a whole number of batches from 1 to {most}, got {value}",
+                              {"most": f"{MAX_EPOCHS:,}", "value": repr(value)[:80]})
 
 
 class TrainingConfig(Section):
@@ -35,7 +44,7 @@ class TrainingConfig(Section):
         description="TensorFlow's op determinism: two runs of a config give bit-identical histories and "
         "metrics, and a resumed run ends where an uninterrupted one would. Costs speed (see README).",
     )
-    steps_per_execution: Annotated[int, Field(gt=0, le=MAX_EPOCHS)] | Literal["auto"] = Field(
+    steps_per_execution: Annotated[int | Literal["auto"], PlainValidator(_steps_per_execution)] = Field(
         "auto",
         description="Batches run per call into the backend (Keras's compile argument): the same updates in the "
         "same order, with a fraction of the per-step overhead; callbacks and the progress bar then run once "
