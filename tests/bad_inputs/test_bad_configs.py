@@ -126,6 +126,10 @@ CASES = {
     "object_args_scalar": ("loss: {categorical_crossentropy: 3}\n", None,
                            "loss: expected `Name` or `{Name: {argument: value}}`, got {'categorical_crossentropy': 3}; "
                            "write the arguments as a mapping under the name"),
+    "weight_word": ("training: {class_weight: balance}\n", None,
+                    "training.class_weight: expected balanced or a mapping {label: weight}, got 'balance'"),
+    "weight_negative": ("training: {class_weight: {cat: -1}}\n", None,
+                        "training.class_weight: the weight of 'cat' must be a number above 0, got -1"),
     "label_date": ("training: {class_weight: {2021-01-01: 2}}\n", None,
                    "a label must be a name or a number, got datetime.date(2021, 1, 1)"),
     "search_kind": ("search: {space: {training.epochs: {normal: [0, 1]}}}\n", None,

@@ -20,6 +20,22 @@ def _label_key(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
+def _class_weight(value: Any) -> Any:
+    """``balanced`` or ``{label: weight}``, each mistake in one message (a union would give one per branch)."""
+    if value is None or value == "balanced":
+        return value
+    if not isinstance(value, dict):
+        raise PydanticCustomError("dltrain_class_weight", "expected balanced or a mapping {label: weight}, got {value}",
+                                  {"value": repr(value)[:80]})
+    weights = {}
+    for label, weight in value.items():
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
+            raise PydanticCustomError("dltrain_class_weight", "the weight of {label} must be a number above 0, "
+                                      "got {value}", {"label": repr(label), "value": repr(weight)[:80]})
+        weights[_label_key(label)] = float(weight)
+    return weights
+
+
 def _steps_per_execution(value: Any) -> int | str:
     """``auto`` or a whole number of batches: one message for either mistake (a union would give two)."""
     if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_EPOCHS):
@@ -64,7 +80,7 @@ class TrainingConfig(Section):
         "weights, the output is cast back to float32, and Keras scales the loss. Needs a GPU or TPU: without "
         "one, the run says so in one line and trains in float32.",
     )
-    class_weight: Literal["balanced"] | dict[Annotated[str, BeforeValidator(_label_key)], Annotated[float, Field(gt=0)]] | None = Field(
+    class_weight: Annotated[Literal["balanced"] | dict[str, float] | None, BeforeValidator(_class_weight)] = Field(
         None,
         description="Weights of the classes in the loss (Keras's class_weight): balanced (n_samples / "
         "(n_classes × count), from the training split), or a mapping from each label, as the data writes it, "
