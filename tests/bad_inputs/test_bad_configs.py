@@ -126,6 +126,8 @@ CASES = {
     "object_args_scalar": ("loss: {categorical_crossentropy: 3}\n", None,
                            "loss: expected `Name` or `{Name: {argument: value}}`, got {'categorical_crossentropy': 3}; "
                            "write the arguments as a mapping under the name"),
+    "jit_word": ("training: {jit_compile: maybe}\n", None,
+                 "training.jit_compile: input should be a valid boolean or 'auto', got 'maybe'"),
     "weight_word": ("training: {class_weight: balance}\n", None,
                     "training.class_weight: expected balanced or a mapping {label: weight}, got 'balance'"),
     "weight_negative": ("training: {class_weight: {cat: -1}}\n", None,

@@ -110,6 +110,22 @@ def _without_echoes(problems: list[Problem]) -> list[Problem]:
     ]
 
 
+def _one_per_union(problems: list[Problem]) -> list[Problem]:
+    """One line for a value every branch of a union refused (``bool | 'auto'``): pydantic gives one per branch."""
+    kept: list[Problem] = []
+    for problem in problems:
+        last = kept[-1] if kept else None
+        if (last is not None and last.key and (last.file, last.line, last.key) == (problem.file, problem.line, problem.key)
+                and last.message.startswith("input should be ") and problem.message.startswith("input should be ")):
+            wanted, got = last.message.rsplit(", got ", 1) if ", got " in last.message else (last.message, None)
+            more = problem.message.removeprefix("input should be ").rsplit(", got ", 1)[0]
+            message = f"{wanted.split(', ')[0]} or {more.split(', ')[0]}" + (f", got {got}" if got else "")
+            kept[-1] = Problem(message, last.file, last.line, last.key)
+        else:
+            kept.append(problem)
+    return kept
+
+
 def _origin(origins: dict[tuple, Origin], path: tuple, default_file: str | None) -> Origin:
     for i in range(len(path), -1, -1):
         if path[:i] in origins:
@@ -144,7 +160,7 @@ def config_from_data(
     try:
         config = Config.model_validate(data)
     except ValidationError as err:
-        raise UserError(_without_echoes([_problem(e, data, origins, file) for e in err.errors()])) from None
+        raise UserError(_one_per_union(_without_echoes([_problem(e, data, origins, file) for e in err.errors()]))) from None
     config._source = file
     config._origins = origins
     config._overrides = list(overrides or [])
