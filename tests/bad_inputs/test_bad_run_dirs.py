@@ -7,6 +7,7 @@ trains twice (a few seconds).
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 
@@ -119,6 +120,20 @@ def test_resume_of_a_damaged_run(base, tmp_path, capsys, name, damage):
     refused(["fit", "--resume", str(run_dir)], capsys, target.name)
     after = (run_dir / "run.json").read_bytes() if (run_dir / "run.json").exists() else None
     assert after == before, after  # a refused resume leaves the run as it was: never "failed"
+
+
+@pytest.mark.parametrize("name,damage", [("model.npz", "truncated"), ("optimizer.npz", "binary"),
+                                         ("callbacks.json", "not JSON")])
+def test_a_damaged_state_is_refused_before_the_data_is_read(base, tmp_path, capsys, monkeypatch, name, damage):
+    """Seconds of reading a large dataset and building the model are not spent on a run that cannot resume."""
+    def never(*args, **kwargs):
+        raise AssertionError("the data was read")
+
+    monkeypatch.setattr(importlib.import_module("dltrain.training.fit"), "load_bundle", never)
+    run_dir = copy_of(base[0], tmp_path)
+    target = _target(run_dir, name)
+    DAMAGES[damage](target)
+    refused(["fit", "--resume", str(run_dir)], capsys, target.name)
 
 
 LATEST_VALUES = {

@@ -16,7 +16,7 @@ from dltrain.backend import resolve_backend
 from dltrain.config import Config, load_config
 from dltrain.errors import UserError
 from dltrain.training.record import config_differences
-from dltrain.training.resume import SavedState, latest_state
+from dltrain.training.resume import SavedState, check_saved_files, latest_state
 
 
 @dataclass
@@ -147,6 +147,7 @@ def _saved_point(run_dir: Path, config: Config, changes: list[str]) -> SavedStat
         saved.training_ended = saved.stopped_early = False
     if saved is None:
         raise UserError(NOTHING_TO_RESUME, file=str(run_dir))
+    check_saved_files(saved)  # before the data is read and the model built: seconds on a large dataset
     return saved
 
 

@@ -87,9 +87,14 @@ def restore_callback_state(callback: keras.callbacks.Callback, state: dict) -> N
         # Keras chooses the comparison (and flips min_delta's sign) lazily, at the
         # first epoch end; choose it now from the callback's own arguments.
         callback._set_monitor_op()
-    for name, value in state.items():
-        if name in STATE_ATTRIBUTES:
-            setattr(callback, name, float(value) if name == "best" else int(value))
+    for name, value in _state_values(state).items():
+        setattr(callback, name, value)
+
+
+def _state_values(state: dict) -> dict:
+    """The saved counters and best value as numbers (raises TypeError/ValueError for anything else)."""
+    return {name: float(value) if name == "best" else int(value)
+            for name, value in state.items() if name in STATE_ATTRIBUTES}
 
 
 def _save_variables(path: Path, variables) -> None:
@@ -97,13 +102,44 @@ def _save_variables(path: Path, variables) -> None:
         np.savez(f, *[np.asarray(v.numpy() if hasattr(v, "numpy") else v) for v in variables])
 
 
+_UNREADABLE = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile)
+
+
+def _damaged(path: Path, what: str, err: BaseException) -> UserError:
+    return UserError(f"the saved {what} state cannot be read ({type(err).__name__}); it is damaged. "
+                     "Delete the run's state/ folder and start the run again", file=str(path))
+
+
 def _read_arrays(path: Path, what: str) -> list[np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as saved:
             return [saved[f"arr_{i}"] for i in range(len(saved.files))]
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
-        raise UserError(f"the saved {what} state cannot be read ({type(err).__name__}); it is damaged. "
-                        "Delete the run's state/ folder and start the run again", file=str(path)) from None
+    except _UNREADABLE as err:
+        raise _damaged(path, what, err) from None
+
+
+def check_saved_files(saved: SavedState) -> None:
+    """Refuses a saved epoch whose files are missing or damaged, before any data is read or model built.
+
+    Reads each array file's index (not its arrays) and the callbacks' numbers; a damage
+    inside an array is still found when the arrays are loaded.
+    """
+    for name, what in (("model.npz", "model"), ("optimizer.npz", "optimizer")):
+        try:
+            with np.load(saved.folder / name, allow_pickle=False) as arrays:
+                arrays.files  # the zip's index: a truncated or foreign file has none
+        except _UNREADABLE as err:
+            raise _damaged(saved.folder / name, what, err) from None
+    path = saved.folder / "callbacks.json"
+    states = runs.read_json(path) if path.is_file() else {}
+    for key, state in states.items():
+        try:
+            if not isinstance(state, dict):
+                raise TypeError
+            _state_values(state)
+        except (TypeError, ValueError, OverflowError):
+            raise UserError(f"the saved state of {key} is not a set of numbers; the run's state is damaged",
+                            file=str(path)) from None
 
 
 def load_variables(path: Path, variables, what: str) -> None:
