@@ -37,3 +37,29 @@ def test_the_next_predict_takes_every_batch_of_a_longer_set():
     predict_batches(model, _batches(10))
     assert model.predict(_batches(100), verbose=0).shape == (100, 2)  # 25 batches: several executions
     assert predict_batches(model, _batches(100)).shape == (100, 2)
+
+
+def test_a_short_test_set_is_evaluated_one_batch_per_step():
+    from dltrain.training.evaluate import test_metrics
+
+    model = _model(8)
+    seen = []
+    model.make_test_function = (lambda make: lambda force=False: (seen.append(model.steps_per_execution),
+                                                                  make(force))[1])(model.make_test_function)
+    small = _batches(10)
+    metrics = test_metrics(model, small)
+    assert seen == [1] and model.steps_per_execution == 8 and model.test_function is None
+    x = np.concatenate([x for x, _ in small])
+    assert abs(metrics["loss"] - float(np.mean(model(x).numpy() ** 2))) < 1e-5  # every sample, labels 0
+    assert set(test_metrics(model, _batches(100))) == {"loss"}  # several executions: the function N batches long
+
+
+def test_a_built_test_step_is_reused():
+    """After validation during training, scoring the test set traces nothing more."""
+    from dltrain.training.evaluate import test_metrics
+
+    model = _model(8)
+    model.evaluate(_batches(100), verbose=0)  # as fit's validation builds it
+    built = model.test_function
+    test_metrics(model, _batches(10))
+    assert model.test_function is built and model.steps_per_execution == 8

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +51,13 @@ def _check_fits(model: keras.Model, x: np.ndarray, origin: str) -> None:
 
 
 def test_metrics(model: keras.Model, test) -> dict[str, float]:
-    """A model's metrics on raw test batches (the model carries its preprocessing)."""
-    results = model.evaluate(test, verbose=0, return_dict=True)
+    """A model's metrics on raw test batches (the model carries its preprocessing).
+
+    One batch per step when the batches fit in one execution and no test step is built
+    yet (see :func:`predict_batches`); a model that validated during training keeps its steps.
+    """
+    with _single_steps(model, test, "test_function"):
+        results = model.evaluate(test, verbose=0, return_dict=True)
     return {k: float(v) for k, v in results.items()}
 
 
@@ -66,16 +73,30 @@ def predict_batches(model: keras.Model, batches) -> np.ndarray:
     digits MLP), 0.33 s against 0.15 s (the seed CNN), and 0.83 s against
     0.12 s for the fortunes text model's smoke run.
     """
+    with _single_steps(model, batches, "predict_function"):
+        return model.predict(batches, verbose=0)
+
+
+@contextlib.contextmanager
+def _single_steps(model: keras.Model, batches, function: str):
+    """Runs ``model``'s ``function`` one batch per step while it is needed for these batches only.
+
+    Applies on TensorFlow, for batches that fit in one execution, when the function is not built
+    yet (a built one is reused: tracing another would cost more than it saves).
+    """
     steps = int(batches.cardinality()) if hasattr(batches, "cardinality") else -1
     kept = model.steps_per_execution
-    if keras.backend.backend() != "tensorflow" or kept <= 1 or not 0 < steps <= kept:
-        return model.predict(batches, verbose=0)
-    model.steps_per_execution, model.predict_function = 1, None
+    if (keras.backend.backend() != "tensorflow" or kept <= 1 or not 0 < steps <= kept
+            or getattr(model, function, None) is not None):
+        yield
+        return
+    model.steps_per_execution = 1
     try:
-        return model.predict(batches, verbose=0)
+        yield
     finally:
         # Keras keeps the built function: one built for single steps would take N batches' list and use the first.
-        model.steps_per_execution, model.predict_function = kept, None
+        model.steps_per_execution = kept
+        setattr(model, function, None)
 
 
 def _no_model(run_dir: Path, model: Path) -> UserError:
