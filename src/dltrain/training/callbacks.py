@@ -11,6 +11,7 @@ from dltrain import runs
 from dltrain.distribute.engine import undistributed
 from dltrain.errors import TrainingFailed, UserError
 from dltrain.tf_quiet import keras
+from dltrain.training.resume import assign_values
 
 
 class EpochOrder(keras.callbacks.Callback):
@@ -132,16 +133,15 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
         if self.best_weights is None:
             return
         variables = self._variables()
-        if len(variables) != len(self.best_weights) or any(
-                tuple(v.shape) != w.shape for v, w in zip(variables, self.best_weights)):
-            raise UserError("the saved best-checkpoint weights do not fit the model; the run's state is "
-                            "damaged", file=str(self.filepath))
         current = _values(variables)
-        _assign(variables, self.best_weights)
+        assign_values(variables, self.best_weights, UserError(
+            "the saved best-checkpoint weights do not fit the model; the run's state is damaged",
+            file=str(self.filepath)))
         try:
             self._write()
         finally:
-            _assign(variables, current)
+            for variable, value in zip(variables, current):  # the model's own values back
+                variable.assign(value)
 
     def _variables(self) -> list:
         # The optimizer's too: the file holds the best epoch's optimizer state, as an immediate write would.
@@ -156,8 +156,3 @@ class BestCheckpoint(keras.callbacks.ModelCheckpoint):
 def _values(variables: list) -> list[np.ndarray]:
     # A copy: the jax backend may donate a variable's buffer to the next step.
     return [np.array(keras.ops.convert_to_numpy(v), copy=True) for v in variables]
-
-
-def _assign(variables: list, values: list[np.ndarray]) -> None:
-    for variable, value in zip(variables, values):
-        variable.assign(value)

@@ -144,10 +144,15 @@ def check_saved_files(saved: SavedState) -> None:
 
 def load_variables(path: Path, variables, what: str) -> None:
     """Assigns saved values to variables, refusing a state that does not fit them."""
-    values = _read_arrays(path, what)
+    assign_values(variables, _read_arrays(path, what), UserError(
+        f"the saved {what} state does not fit the model built from the config; the model changed since the "
+        "run started: start a new run instead", file=str(path)))
+
+
+def assign_values(variables, values: list[np.ndarray], refusal: UserError) -> None:
+    """Assigns values to variables one for one; raises ``refusal`` when their count or shapes differ."""
     if len(values) != len(variables) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values)):
-        raise UserError(f"the saved {what} state does not fit the model built from the config; the model "
-                        "changed since the run started: start a new run instead", file=str(path))
+        raise refusal
     for variable, value in zip(variables, values):
         variable.assign(value)
 
