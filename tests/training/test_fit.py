@@ -148,6 +148,18 @@ def test_two_runs_never_share_a_directory(tiny_config, tmp_path):
     assert a != b and a.is_dir() and b.is_dir()
 
 
+def test_the_optimizer_is_built_before_the_first_step_is_traced(tiny_config, tmp_path):
+    # Built inside the first trace, its variables make TensorFlow trace the train step twice.
+    seen = {}
+
+    class Probe(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):  # after Keras's own build, before the first step
+            seen["built"] = self.model.optimizer.built
+
+    fit(load_config(tiny_config, ["training.epochs=1"]), runs_dir=tmp_path, verbose=0, callbacks=[Probe()])
+    assert seen == {"built": True}
+
+
 def test_monitor_that_is_not_logged_lists_valid_names(write_config, npz_file, tmp_path):
     path = write_config(
         f"data: {{dataset: npz, path: {npz_file}, validation_split: 0}}\n"
