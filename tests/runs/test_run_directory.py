@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -66,6 +68,20 @@ def test_the_kernel_drops_the_lock_of_a_dead_process(tmp_path):
     code = f"from dltrain import runs; from pathlib import Path; runs.RunLock(Path({str(run)!r})); import os; os._exit(0)"
     subprocess.run([sys.executable, "-c", code], check=True)
     runs.RunLock(run).release()  # would raise if the dead process still held it
+
+
+def test_processes_started_at_once_get_distinct_directories(tmp_path):
+    # Each waits for the same instant, so all ask for the same second's name: what two `dltrain fit` started
+    # together do (fit creates its directory through create_run_dir alone).
+    start = time.time() + 2
+    code = ("import sys, time; from dltrain import runs; time.sleep(max(0, float(sys.argv[2]) - time.time())); "
+            "print(runs.create_run_dir(sys.argv[1], 'same'))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "runs"), str(start)], stdout=subprocess.PIPE,
+                              text=True) for _ in range(6)]
+    made = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert len(set(made)) == 6 and sorted(made) == sorted(str(d) for d in (tmp_path / "runs").iterdir())
+    assert len({Path(m).name.rsplit("-same", 1)[0] for m in made}) < 6  # they did race: some share a second
 
 
 def test_history_keeps_complete_rows_and_cuts_to_the_epochs_done(tmp_path):

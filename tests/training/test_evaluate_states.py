@@ -80,9 +80,10 @@ def test_sigterm_before_the_first_epoch_offers_no_resume(write_config, tmp_path,
     import numpy as np
     from conftest import tiny_images
 
-    # 6,000 samples, one a step (about 10 s here): the first epoch lasts many seconds, so the signal lands inside it,
-    # after the steps are traced (the stage line "training…" comes just before).
-    x, y = tiny_images(6000, seed=1)
+    # 40,000 samples, one a step: the first epoch lasts 15 s or more on an idle core (6,000 ended within the 3 s this
+    # test waited while the machine was quiet), so the signal lands inside it, after the steps are traced (the stage
+    # line "training…" comes just before). The signal ends it at once: the length costs nothing.
+    x, y = tiny_images(40000, seed=1)
     data = tmp_path / "long.npz"
     np.savez(data, x_train=x, y_train=y, x_test=x[:60], y_test=y[:60])
     config = write_config(f"data: {{dataset: npz, path: {data}}}\nmodel: {{type: mlp, hidden_units: [256]}}\n"
@@ -93,7 +94,7 @@ def test_sigterm_before_the_first_epoch_offers_no_resume(write_config, tmp_path,
     for line in proc.stdout:
         if line.startswith("training"):
             break
-    time.sleep(3)
+    time.sleep(2)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     (run_dir,) = (tmp_path / "runs").iterdir()

@@ -191,13 +191,6 @@ def test_reproduce_deterministic_run_and_a_mismatch(det_config, tmp_path):
     assert not reproduce(original.run_dir, verbose=0).matches
 
 
-def test_concurrent_fits_get_distinct_directories(tiny_config, tmp_path):
-    procs = [dltrain("fit", str(tiny_config), "--runs-dir", str(tmp_path / "runs"), "--json") for _ in range(2)]
-    outs = [json.loads(p.communicate(timeout=300)[0]) for p in procs]
-    assert outs[0]["run_dir"] != outs[1]["run_dir"]
-    assert len(list((tmp_path / "runs").iterdir())) == 2
-
-
 def test_unwritable_runs_dir_is_one_clear_error(tiny_config, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
