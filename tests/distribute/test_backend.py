@@ -18,10 +18,12 @@ from dltrain.backend import backend_of_run, check_backend, measured_backend, res
 from dltrain.config import load_config
 from dltrain.errors import UserError
 
-# Every shipped config smoke-trains on both backends in CI (.ci/run, one `dltrain fit --smoke` each); here,
-# one config of each kind of input and model, in one process: a CNN on images, a table with string
-# columns, raw text (an MLP on arrays trains on jax in tests/distribute/test_mirrored.py and test_launch.py).
-KINDS = ["mnist_cnn.yaml", "mixed_table.yaml", "fortunes_text.yaml"]
+# Every shipped config smoke-trains on both backends in CI (.ci/run, one `dltrain fit --smoke` each); here, in
+# one process, the kinds whose jax path is dltrain's own: string inputs, which JAX arrays cannot hold (a table
+# with string columns, raw text), so the preprocessing runs in tf.data and model.keras still takes strings.
+# Arrays need nothing of the kind: an MLP trains on jax in tests/distribute/test_mirrored.py and test_launch.py,
+# and a CNN's layers are Keras's own on either backend (CI's smoke loop trains each shipped CNN on jax).
+KINDS = ["mixed_table.yaml", "fortunes_text.yaml"]
 SYNTHETIC = {"mnist", "fashion_mnist", "cifar10", "cifar100"}
 
 DRIVER = textwrap.dedent("""
@@ -121,7 +123,7 @@ def test_fit_with_auto_prints_and_records_the_choice(tmp_path, capsys):
 @pytest.mark.slow
 def test_each_kind_of_config_smoke_trains_on_jax(tmp_path: Path):
     configs = [str(p) for p in READY_CONFIGS if p.name in KINDS]  # fortunes_text once its folders are written
-    assert {"mnist_cnn.yaml", "mixed_table.yaml"} <= {Path(c).name for c in configs}
+    assert "mixed_table.yaml" in {Path(c).name for c in configs}
     started = time.perf_counter()
     env = {**os.environ, "KERAS_BACKEND": "jax"}
     done = subprocess.run([sys.executable, "-c", DRIVER, str(tmp_path), ",".join(SYNTHETIC), *configs],
