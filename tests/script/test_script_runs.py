@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CI_ONLY = {"mobilenet_v2_cifar10", "fashion_mnist_mlp", "fashion_mnist_resnet", "fashion_mnist_cnn", "mnist_dense",
            "diabetes_mlp", "digits_tune"}
 CONFIGS = sorted(p for p in (ROOT / "configs").glob("*.yaml") if p.stem not in CI_ONLY)
+IMAGE_FOLDER = "image_folder_on_generated_pngs"  # the script of fashion_mnist_folder_cnn.yaml on PNGs a test writes
 
 pytestmark = pytest.mark.slow
 
@@ -78,20 +79,19 @@ def _run_all(scripts: list[Path]) -> dict[str, subprocess.CompletedProcess]:
     return found
 
 
-def _run(script: Path) -> subprocess.CompletedProcess:
-    return _run_all([script])[script.stem]
-
-
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
-    """Every runnable shipped config's script, run once, all in one driver process (one TensorFlow import)."""
+    """Every runnable shipped config's script, and the image-folder config's on PNGs written here, run once, all in
+    one driver process (one TensorFlow import)."""
     folder = tmp_path_factory.mktemp("scripts")
     scripts = []
     for path in _runnable():
         script = folder / f"{path.stem}.py"
         script.write_text(render_script(load_config(path)), encoding="utf-8")
         scripts.append(script)
-    return _run_all(scripts)
+    script = folder / f"{IMAGE_FOLDER}.py"
+    script.write_text(render_script(_image_folder_config(folder / "images")), encoding="utf-8")
+    return _run_all([*scripts, script])
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
@@ -118,17 +118,21 @@ def _image_folder(root: Path, per_class: int) -> None:
             Image.fromarray(rng.integers(low, high, (28, 28), dtype=np.uint8), mode="L").save(root / label / f"{i}.png")
 
 
-def test_the_image_folder_script_builds_dltrains_model(tmp_path):
-    _image_folder(tmp_path / "train", 12)
-    _image_folder(tmp_path / "test", 4)
-    config = load_config(ROOT / "configs" / "fashion_mnist_folder_cnn.yaml",
-                         [f"data.path={tmp_path / 'train'}", f"data.test_path={tmp_path / 'test'}"])
-    script = tmp_path / "train.py"
-    script.write_text(render_script(config), encoding="utf-8")
-    done = _run(script)
+def _image_folder_config(root: Path):
+    """fashion_mnist_folder_cnn.yaml on two tiny classes of PNGs under ``root`` (the shipped folder may not exist)."""
+    if not (root / "train").is_dir():
+        _image_folder(root / "train", 12)
+        _image_folder(root / "test", 4)
+    return load_config(ROOT / "configs" / "fashion_mnist_folder_cnn.yaml",
+                       [f"data.path={root / 'train'}", f"data.test_path={root / 'test'}"])
+
+
+def test_the_image_folder_script_builds_dltrains_model(results):
+    done = results[IMAGE_FOLDER]
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "image_dataset_from_directory" in script.read_text(encoding="utf-8")
+    assert "image_dataset_from_directory" in Path(done.args).read_text(encoding="utf-8")
     built = json.loads(done.stdout.strip().splitlines()[-1])
+    config = _image_folder_config(Path(done.args).parent / "images")
     model = check_build(config)
     assert built["layers"] == [type(layer).__name__ for layer in model.layers]
     assert built["params"] == model.count_params()
