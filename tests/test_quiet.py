@@ -104,14 +104,14 @@ def test_tensorflow_import_and_ops_print_nothing_but_our_own_native_line():
 
 
 @pytest.mark.slow
-def test_the_log_level_is_set_for_tensorflows_import_only():
+def test_the_log_level_and_the_collector_are_changed_for_tensorflows_import_only():
     done = run_python("""
-        import os
+        import gc, os
         from dltrain import tf_quiet
-        print(os.environ.get("TF_CPP_MIN_LOG_LEVEL"))
+        print(os.environ.get("TF_CPP_MIN_LOG_LEVEL"), gc.isenabled())
     """)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == b"None\n"  # not even JAX's default of 1 (its import, under TensorFlow's, sets one)
+    assert done.stdout == b"None True\n"  # not even JAX's default of 1 (its import, under TensorFlow's, sets one)
 
 
 def test_a_fatal_message_before_abort_reaches_the_user():
