@@ -121,21 +121,11 @@ def run(args: list[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread like Ctrl-C so training stops the same way."""
-
-    signal_name = "SIGTERM"
-
-
-def _raise_terminated(signum, frame):
-    raise Terminated()
-
-
 def main() -> None:
     """The console script."""
-    import signal
+    from dltrain import signals
 
-    signal.signal(signal.SIGTERM, _raise_terminated)
+    signals.install()
     args = sys.argv[1:]
     if args[:1] in (["fit"], ["evaluate"], ["reproduce"], ["predict"], ["export"], ["script"], ["tune"]) or "--build" in args:
         from dltrain.quiet import silence_native_stderr

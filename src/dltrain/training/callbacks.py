@@ -1,4 +1,4 @@
-"""dltrain's own Keras callbacks: data order, epoch facts, history, divergence, best checkpoint."""
+"""dltrain's own Keras callbacks: data order, epoch facts, history, divergence, interrupts, best checkpoint."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dltrain import runs
+from dltrain import runs, signals
 from dltrain.distribute.engine import undistributed
 from dltrain.errors import TrainingFailed, UserError
 from dltrain.tf_quiet import keras
@@ -82,6 +82,19 @@ class NonFiniteGuard(keras.callbacks.Callback):
                 f"the loss became {float(loss)} in epoch {self._epoch + 1}, batch {batch + 1}; the state of the "
                 "last complete epoch is kept. Lower the learning rate or check the data for extreme values"
             )
+
+
+class InterruptCheck(keras.callbacks.Callback):
+    """Raises again, at the next batch, a Ctrl-C or SIGTERM whose first raise was swallowed (see dltrain.signals)."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        signals.raise_pending()
+
+    def on_test_batch_end(self, batch, logs=None):
+        signals.raise_pending()
+
+    def on_epoch_end(self, epoch, logs=None):
+        signals.raise_pending()
 
 
 def save_model_atomically(model: keras.Model, path: Path) -> None:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dltrain import runs, tracking
+from dltrain import runs, signals, tracking
 from dltrain.backend import AUTO, auto_backend, check_backend, resolve_backend
 from dltrain.config import Config, resolve_seed
 from dltrain.data import load_bundle
@@ -115,6 +115,7 @@ def _callbacks(plan: Plan, trainer: Trainer, run_dir: Path, verbose: int, tracke
         *trainer.user_callbacks,
         stats,
         cbs.NonFiniteGuard(),
+        cbs.InterruptCheck(),
         checkpoint,
         cbs.HistoryCSV(runs.HistoryFile(run_dir / runs.HISTORY), stats),
         # Per-epoch scalars only: no graph, no profiler, nothing per step.
@@ -172,6 +173,7 @@ def _run(plan: Plan, trainer: Trainer, data: DataBundle, run_dir: Path, status, 
         else:
             stage(f"training from epoch {plan.initial_epoch + 1}" if plan.initial_epoch else "training", verbose)
             seconds = _train(plan, trainer, callbacks)
+            signals.raise_pending()  # one that landed in the last steps, swallowed there
         if trainer.engine.multi_process:
             status.update(weights_sha256=weights_digest(trainer.model))  # the other processes print theirs
         trainer.engine.release()
@@ -180,6 +182,7 @@ def _run(plan: Plan, trainer: Trainer, data: DataBundle, run_dir: Path, status, 
         _record_failure(plan, run_dir, status, tracker, err)
         _keep_best(plan, checkpoint, err)
         if isinstance(err, KeyboardInterrupt):
+            signals.handled()
             resumable = runs.is_run_dir(run_dir) and (run_dir / runs.STATE / "latest.json").is_file()
             raise Interrupted(run_dir, getattr(err, "signal_name", "SIGINT"), resumable=resumable) from None
         if isinstance(err, OSError):
