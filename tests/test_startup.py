@@ -19,11 +19,13 @@ import json, sys
 from dltrain.startup import skip_unused_imports
 skip_unused_imports()
 import dltrain.tf_quiet
+import gc
+frozen = gc.get_freeze_count()
 loaded = {name: name in sys.modules for name in ("jax", "IPython", "sklearn", "scipy.stats", "tensorflow", "keras")}
 from tensorflow.lite.python import util
 loaded["jax in tensorflow.lite"] = util._jit is not None
 import jax, sklearn.datasets  # after TensorFlow's import: as usual
-print(json.dumps({"loaded": loaded, "backend": dltrain.tf_quiet.keras.backend.backend(),
+print(json.dumps({"loaded": loaded, "backend": dltrain.tf_quiet.keras.backend.backend(), "frozen": frozen,
                   "jax_after": jax.__name__, "left_blocked": [n for n, m in sys.modules.items() if m is None and n in ("jax", "IPython", "sklearn")]}))
 """
 
@@ -43,6 +45,7 @@ def test_a_tensorflow_command_loads_neither_jax_nor_ipython_and_can_import_them_
     assert not seen["loaded"]["jax"] and not seen["loaded"]["IPython"] and not seen["loaded"]["jax in tensorflow.lite"]
     assert not seen["loaded"]["sklearn"] and not seen["loaded"]["scipy.stats"]  # SciPy's statistics came with it
     assert seen["jax_after"] == "jax" and seen["left_blocked"] == []
+    assert seen["frozen"] > 100_000  # TensorFlow's and Keras's objects, out of the collector's scans
 
 
 def test_the_library_alone_skips_nothing():

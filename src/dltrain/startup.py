@@ -43,6 +43,11 @@ def skip_unused_imports() -> None:
     _asked = True
 
 
+def commands_process() -> bool:
+    """Whether this process runs a dltrain command (the CLI asked for :func:`skip_unused_imports`)."""
+    return _asked
+
+
 def _skipped() -> list[str]:
     if not _asked:
         return []
