@@ -34,6 +34,18 @@ def test_a_signal_raises_at_once_and_is_remembered_until_handled(installed, sig,
     signals.raise_pending()  # nothing left to raise
 
 
+def test_while_deferred_the_first_signal_waits_for_the_loop_and_a_second_raises_at_once(installed):
+    with signals.deferred():
+        os.kill(os.getpid(), signal.SIGTERM)  # nothing raised here, inside whatever ran
+        with pytest.raises(signals.Terminated):
+            signals.raise_pending()  # the training loop's next batch
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)  # a second one: a step that never ends is not waited for
+    signals.handled()
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)  # outside training: at once
+
+
 class _Finalized:
     """Sends the signal from its finalizer: the handler's raise lands there, where Python ignores it."""
 

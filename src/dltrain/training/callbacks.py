@@ -85,7 +85,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
 
 
 class InterruptCheck(keras.callbacks.Callback):
-    """Raises again, at the next batch, a Ctrl-C or SIGTERM whose first raise was swallowed (see dltrain.signals)."""
+    """Raises, at a batch's end, the Ctrl-C or SIGTERM that came during the batch (see dltrain.signals)."""
 
     def on_train_batch_end(self, batch, logs=None):
         signals.raise_pending()

@@ -136,6 +136,12 @@ def _train(plan: Plan, trainer: Trainer, callbacks: list) -> float:
     smoke_val_steps = None
     if plan.smoke and trainer.validation is not None:
         smoke_val_steps = SMOKE_BATCHES
+    with signals.deferred():  # Ctrl-C and SIGTERM stop it at a batch's end (InterruptCheck), not inside TensorFlow
+        _keras_fit(plan, trainer, callbacks, smoke_val_steps)
+    return time.perf_counter() - started
+
+
+def _keras_fit(plan: Plan, trainer: Trainer, callbacks: list, smoke_val_steps: int | None) -> None:
     trainer.model.fit(
         trainer.train.dataset,
         epochs=plan.epochs,
@@ -148,7 +154,6 @@ def _train(plan: Plan, trainer: Trainer, callbacks: list) -> float:
         callbacks=callbacks,
         verbose=0,  # dltrain's ConsoleProgress prints instead
     )
-    return time.perf_counter() - started
 
 
 def _restore_ended(plan: Plan, trainer: Trainer, tracked: list) -> None:
