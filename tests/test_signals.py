@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM stop a run even when the code they land in swallows the interrupt."""
+"""Ctrl-C and SIGTERM stop a run at a batch's end, even when the code they land in would swallow them."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def deferred():
 
 
 def raise_pending() -> None:
-    """Raises again an interrupt whose first raise was swallowed; nothing when there is none."""
+    """Raises the interrupt that is waiting (deferred, or whose first raise was swallowed); nothing if none."""
     if _pending is not None:
         raise _pending()
 

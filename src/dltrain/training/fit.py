@@ -137,23 +137,19 @@ def _train(plan: Plan, trainer: Trainer, callbacks: list) -> float:
     if plan.smoke and trainer.validation is not None:
         smoke_val_steps = SMOKE_BATCHES
     with signals.deferred():  # Ctrl-C and SIGTERM stop it at a batch's end (InterruptCheck), not inside TensorFlow
-        _keras_fit(plan, trainer, callbacks, smoke_val_steps)
+        trainer.model.fit(
+            trainer.train.dataset,
+            epochs=plan.epochs,
+            initial_epoch=plan.initial_epoch,
+            steps_per_epoch=smoke_steps(trainer.train.steps_per_epoch, plan.smoke) if plan.smoke else None,
+            shuffle=False,  # the pipeline already reshuffles per (seed, epoch)
+            validation_data=trainer.validation,
+            validation_steps=smoke_val_steps,
+            class_weight=trainer.class_weight,
+            callbacks=callbacks,
+            verbose=0,  # dltrain's ConsoleProgress prints instead
+        )
     return time.perf_counter() - started
-
-
-def _keras_fit(plan: Plan, trainer: Trainer, callbacks: list, smoke_val_steps: int | None) -> None:
-    trainer.model.fit(
-        trainer.train.dataset,
-        epochs=plan.epochs,
-        initial_epoch=plan.initial_epoch,
-        steps_per_epoch=smoke_steps(trainer.train.steps_per_epoch, plan.smoke) if plan.smoke else None,
-        shuffle=False,  # the pipeline already reshuffles per (seed, epoch)
-        validation_data=trainer.validation,
-        validation_steps=smoke_val_steps,
-        class_weight=trainer.class_weight,
-        callbacks=callbacks,
-        verbose=0,  # dltrain's ConsoleProgress prints instead
-    )
 
 
 def _restore_ended(plan: Plan, trainer: Trainer, tracked: list) -> None:
@@ -178,7 +174,7 @@ def _run(plan: Plan, trainer: Trainer, data: DataBundle, run_dir: Path, status, 
         else:
             stage(f"training from epoch {plan.initial_epoch + 1}" if plan.initial_epoch else "training", verbose)
             seconds = _train(plan, trainer, callbacks)
-            signals.raise_pending()  # one that landed in the last steps, swallowed there
+            signals.raise_pending()  # one that came after the last batch's check
         if trainer.engine.multi_process:
             status.update(weights_sha256=weights_digest(trainer.model))  # the other processes print theirs
         trainer.engine.release()
